@@ -1,0 +1,87 @@
+# gohpc — build, install, test and benchmark.
+#
+#   make notebook   Debian packages, build, kernelspec, Jupyter Notebook on notebooks/
+#   make test       go vet, unit tests (race detector on the concurrent packages),
+#                   end-to-end tests with real Jupyter clients
+#   make bench      every benchmark, each against its anchor in the same run
+
+SHELL       := /bin/bash
+GO          ?= go
+PYTHON      := /usr/bin/python3
+BIN         := bin/gohpc
+VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+GOFLAGS_BUILD := -ldflags "-X main.version=$(VERSION)"
+E2E_PREFIX  := $(CURDIR)/.e2e
+# Packages with goroutines of their own: tested under the race detector.
+RACE_PKGS   := ./kernel/... ./interp/... ./hpc/... ./display/...
+
+# Debian packages, by purpose.
+APT_NOTEBOOK := jupyter-notebook python3-ipykernel
+APT_TEST     := python3-jupyter-client python3-jupyter-kernel-test python3-nbclient \
+                python3-ipykernel python3-pexpect
+APT_BENCH    := python3-numpy python3-numba libopenblas-dev python3-ipykernel
+
+.PHONY: all build install notebook test test-go test-e2e vet bench bench-kernel bench-hpc \
+        bench-matmul generate clean deps-notebook deps-test deps-bench
+
+all: build
+
+build:
+	$(GO) build $(GOFLAGS_BUILD) -o $(BIN) ./cmd/gohpc
+
+# install: the kernelspec for the current user, pointing at bin/gohpc.
+install: build
+	$(BIN) install --user
+
+notebook: deps-notebook install
+	cd notebooks && exec jupyter notebook $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
+
+test: deps-test vet test-go test-e2e
+
+vet:
+	$(GO) vet ./...
+
+test-go:
+	$(GO) test -race $(RACE_PKGS)
+	$(GO) test $$($(GO) list ./... | grep -v -E '/(kernel|interp|hpc|display)(/|$$)')
+
+# End-to-end: the kernel installed into a throwaway Jupyter path, driven by
+# jupyter_client, jupyter_kernel_test and nbclient.
+test-e2e: build
+	rm -rf $(E2E_PREFIX)
+	$(BIN) install --prefix $(E2E_PREFIX) >/dev/null
+	JUPYTER_PATH=$(E2E_PREFIX)/share/jupyter GOHPC=$(CURDIR)/$(BIN) \
+	  $(PYTHON) -m unittest discover -s e2e -p 'test_*.py' -v
+
+bench: bench-kernel bench-hpc bench-matmul
+
+bench-kernel: deps-bench build
+	rm -rf $(E2E_PREFIX)
+	$(BIN) install --prefix $(E2E_PREFIX) >/dev/null
+	JUPYTER_PATH=$(E2E_PREFIX)/share/jupyter $(PYTHON) e2e/bench_kernel.py
+
+generate:
+	$(GO) generate ./...
+
+clean:
+	rm -rf bin $(E2E_PREFIX)
+
+# Debian packages are installed only when missing, after one apt-get update.
+deps-notebook:
+	@$(call apt_install,$(APT_NOTEBOOK))
+deps-test:
+	@$(call apt_install,$(APT_TEST))
+deps-bench:
+	@$(call apt_install,$(APT_BENCH))
+
+define apt_install
+missing=""; for p in $(1); do \
+  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+done; \
+if [ -n "$$missing" ]; then \
+  sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+  echo "Installing Debian packages:$$missing"; \
+  $$sudo apt-get update -qq && \
+  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
+fi
+endef
