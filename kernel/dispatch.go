@@ -186,7 +186,10 @@ func (k *Kernel) handleExecute(r *request) {
 		}
 	}
 	var output *string
-	if cerr == nil {
+	switch {
+	case c.Silent:
+		out.flush(true)
+	case cerr == nil:
 		if res.Value != nil {
 			if s, ok := res.Value.Data["text/plain"].(string); ok {
 				output = &s
@@ -199,7 +202,7 @@ func (k *Kernel) handleExecute(r *request) {
 		} else {
 			out.flush(true)
 		}
-	} else {
+	default:
 		tb := cerr.Traceback
 		if tb == nil {
 			tb = []string{}

@@ -16,10 +16,10 @@ import (
 //
 // with the byte strings below.
 var signVectors = []struct {
-	name                      string
-	key                       string
+	name                       string
+	key                        string
 	hdr, parent, meta, content string
-	want                      string
+	want                       string
 }{
 	{
 		name:    "kernel_info_request",
