@@ -107,7 +107,7 @@ func newHarness(t *testing.T, interp Interpreter, opts ...harnessOpt) *harness {
 	}
 	w := hc.logTo
 	if w == nil {
-		w = testLogWriter{t}
+		w = newTestLogWriter(t)
 	}
 	hc.cfg.log = slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	hc.cfg.username = "tester"
@@ -134,11 +134,30 @@ func newHarness(t *testing.T, interp Interpreter, opts ...harnessOpt) *harness {
 	return h
 }
 
-type testLogWriter struct{ t *testing.T }
+// testLogWriter logs to t until the test's cleanup: a cell left running
+// by a shutdown may still log after the test has finished.
+type testLogWriter struct {
+	t    *testing.T
+	mu   *sync.Mutex
+	done *bool
+}
+
+func newTestLogWriter(t *testing.T) testLogWriter {
+	w := testLogWriter{t, new(sync.Mutex), new(bool)}
+	t.Cleanup(func() {
+		w.mu.Lock()
+		*w.done = true
+		w.mu.Unlock()
+	})
+	return w
+}
 
 func (w testLogWriter) Write(p []byte) (int, error) {
-	w.t.Helper()
-	w.t.Log(strings.TrimRight(string(p), "\n"))
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !*w.done {
+		w.t.Log(strings.TrimRight(string(p), "\n"))
+	}
 	return len(p), nil
 }
 
@@ -165,7 +184,17 @@ func (h *harness) collect() {
 			default:
 			}
 		case <-h.stop:
-			return
+			for { // keep what was already sent
+				select {
+				case f := <-h.tr.outs[iopubChannel]:
+					m := h.decode(f)
+					h.mu.Lock()
+					h.iopub = append(h.iopub, m)
+					h.mu.Unlock()
+				default:
+					return
+				}
+			}
 		}
 	}
 }
