@@ -184,7 +184,7 @@ func newKernel(tr transport, key []byte, interp Interpreter, cfg config) *Kernel
 		log:          cfg.log,
 		tr:           tr,
 		replay:       newDigestHistory(digestHistorySize),
-		iopubQ:       make(chan [][]byte, 256),
+		iopubQ:       make(chan [][]byte, 64),
 		iopubDone:    make(chan struct{}),
 		stopIOPub:    make(chan struct{}),
 		stopReaders:  make(chan struct{}),

@@ -92,7 +92,8 @@ func (o *cellOutput) armTimerLocked() {
 func (o *cellOutput) timerFlush() {
 	o.mu.Lock()
 	o.timerArmed = false
-	final := o.holdCount > 0 // a held-back partial rune waited one interval: send it
+	// A partial rune held back for this many intervals is sent as it is.
+	final := o.holdCount >= 20
 	o.mu.Unlock()
 	o.flush(final)
 }
@@ -131,14 +132,16 @@ func (o *cellOutput) flushLocked(final bool) {
 		}
 	}
 	o.mu.Unlock()
-	chunk := o.k.cfg.streamChunk
+	// Only text from very large writes is split: a buffer that just passed
+	// streamChunk goes out as one message.
+	split := 4 * o.k.cfg.streamChunk
 	for _, s := range segs {
 		b := s.buf
 		for len(b) > 0 {
 			n := len(b)
-			if n > chunk {
-				n = chunk
-				for n > chunk-utf8.UTFMax && !utf8.RuneStart(b[n]) {
+			if n > split {
+				n = split
+				for n > split-utf8.UTFMax && !utf8.RuneStart(b[n]) {
 					n--
 				}
 			}

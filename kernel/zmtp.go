@@ -36,7 +36,7 @@ const (
 	maxCommandSize   = 64 << 10 // ZMTP commands after the handshake (PING, SUBSCRIBE…)
 	maxFrames        = 1 << 12  // frames per message
 	writeTimeout     = 10 * time.Second
-	pubQueueLen      = 256 // messages queued per IOPub subscriber
+	pubQueueLen      = 128 // messages queued per IOPub subscriber
 	slowSubscriber   = 10 * time.Second
 )
 
