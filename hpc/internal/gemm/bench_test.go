@@ -2,8 +2,8 @@ package gemm
 
 import (
 	"fmt"
-	"runtime"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 )
 
