@@ -325,7 +325,7 @@ func scale(m, n int, beta float64, c []float64, ldc int) {
 func blockSize(total, size, mult int) int {
 	size = max(size, 1)
 	nblk := ceilDiv(total, size)
-	if nblk > 1 && total <= (nblk-1)*(size+size/4) {
+	if rest := total - (nblk-1)*size; nblk > 1 && rest <= size/4 {
 		nblk--
 	}
 	return roundUp(ceilDiv(total, nblk), mult)

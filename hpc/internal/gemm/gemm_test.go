@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sync/atomic"
 	"testing"
-	"time"
+	"unsafe"
 )
 
 // sentinel fills the guard bands around C and the gaps between its rows; a
@@ -178,13 +179,23 @@ func TestDgemmShapes(t *testing.T) {
 // several times and every edge case of the blocking occurs.
 func TestDgemmBlocks(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(3, 4))
-	list := shapes
-	if !testing.Short() {
-		list = append(list, bigShapes...)
+	type config struct {
+		blocks [4]int // MC, KC, NC, NB
+		shapes []shape
+	}
+	configs := []config{
+		{[4]int{1, 1, 1, 1}, shapes},
+		{[4]int{7, 5, 9, 20}, shapes},
+		{[4]int{20, 13, 17, 40}, shapes},
+		{[4]int{64, 32, 48, 96}, shapes},
+	}
+	if !testing.Short() && !raceEnabled {
+		configs = append(configs, config{[4]int{64, 32, 48, 96}, bigShapes}, config{[4]int{100, 200, 50, 150}, bigShapes})
 	}
 	forEachKernel(t, func(t *testing.T, kernel string) {
-		for _, bs := range [][4]int{{1, 1, 1, 1}, {7, 5, 9, 20}, {20, 13, 17, 40}, {64, 32, 48, 96}} {
-			for _, s := range list {
+		for _, cf := range configs {
+			bs := cf.blocks
+			for _, s := range cf.shapes {
 				for _, tr := range transposes {
 					p := newProblem(rnd, tr[0], tr[1], s.m, s.n, s.k, 2, 1.25, 0.75)
 					for _, w := range []int{1, 2, 3} {
@@ -204,22 +215,122 @@ func TestDgemmBlocks(t *testing.T) {
 	})
 }
 
+// TestDgemmInterrupt checks that an error from Options.Interrupt stops the
+// product and is returned, with one worker and with several.
 func TestDgemmInterrupt(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(5, 6))
-	n := 512
+	n := 200
 	a, b, c := randSlice(rnd, n*n), randSlice(rnd, n*n), make([]float64, n*n)
 	stop := errors.New("stop")
-	calls := 0
-	o := &Options{Workers: 2, Interrupt: func() error {
-		calls++ // racy count across workers is fine for a rough bound below
-		if calls > 5 {
-			return stop
+	for _, w := range []int{1, 2, 3} {
+		var calls atomic.Int64
+		o := &Options{Workers: w, KC: 16, Interrupt: func() error {
+			if calls.Add(1) > 20 {
+				return stop
+			}
+			return nil
+		}}
+		if err := Dgemm(o, false, false, n, n, n, 1, a, n, b, n, 0, c, n); err != stop {
+			t.Fatalf("workers=%d: Dgemm returned %v, want %v", w, err, stop)
 		}
-		return nil
-	}}
-	o.Workers = 1
-	if err := Dgemm(o, false, false, n, n, n, 1, a, n, b, n, 0, c, n); err != stop {
-		t.Fatalf("Dgemm returned %v, want %v", err, stop)
+		// Workers stop at their next check: a few calls past the error.
+		if got := calls.Load(); got > 20+int64(3*w) {
+			t.Errorf("workers=%d: Interrupt called %d times after it failed", w, got-21)
+		}
 	}
-	_ = time.Now
+}
+
+// TestDgemmWorkerPanic checks that a panic on a worker goroutine reaches the
+// caller instead of crashing the program or deadlocking the others.
+func TestDgemmWorkerPanic(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(7, 8))
+	n := 120
+	a, b, c := randSlice(rnd, n*n), randSlice(rnd, n*n), make([]float64, n*n)
+	for _, w := range []int{2, 3} {
+		var calls atomic.Int64
+		o := &Options{Workers: w, KC: 8, Interrupt: func() error {
+			if calls.Add(1) == 30 {
+				panic("boom")
+			}
+			return nil
+		}}
+		func() {
+			defer func() {
+				if r := recover(); r != "boom" {
+					t.Errorf("workers=%d: recovered %v, want boom", w, r)
+				}
+			}()
+			Dgemm(o, false, false, n, n, n, 1, a, n, b, n, 0, c, n)
+		}()
+	}
+}
+
+func TestDgemmProgress(t *testing.T) {
+	n := 100
+	a, b, c := make([]float64, n*n), make([]float64, n*n), make([]float64, n*n)
+	for _, w := range []int{1, 2} {
+		var calls, last, total int
+		o := &Options{Workers: w, KC: 30, MC: 50, Progress: func(done, tot int) {
+			calls++
+			if done != last+1 {
+				t.Errorf("workers=%d: progress %d after %d", w, done, last)
+			}
+			last, total = done, tot
+		}}
+		Dgemm(o, false, false, n, n, n, 1, a, n, b, n, 0, c, n)
+		// 4 K blocks (100 = 4×25 rounded from 30) × 2 M blocks.
+		if want := blockCount(n, 30) * blockCount(n, 50); calls != want || last != total || total != want {
+			t.Errorf("workers=%d: %d calls, last %d of %d, want %d", w, calls, last, total, want)
+		}
+	}
+}
+
+func blockCount(total, size int) int { return ceilDiv(total, blockSize(total, size, 1)) }
+
+func TestKernels(t *testing.T) {
+	names := Kernels()
+	if len(names) == 0 || names[len(names)-1] != "go-generic" {
+		t.Fatalf("Kernels() = %v, want go-generic last", names)
+	}
+	if Kernel() != names[0] {
+		t.Errorf("Kernel() = %q, want the fastest, %q", Kernel(), names[0])
+	}
+	for _, name := range names {
+		prev, err := SetKernel(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if Kernel() != name {
+			t.Errorf("after SetKernel(%q), Kernel() = %q", name, Kernel())
+		}
+		SetKernel(prev)
+	}
+	if _, err := SetKernel("go-sse9"); err == nil {
+		t.Error("SetKernel accepted an unknown kernel")
+	}
+	SetKernel("")
+	if Kernel() != names[0] {
+		t.Errorf("SetKernel(\"\") left %q", Kernel())
+	}
+}
+
+func TestBufferAlignment(t *testing.T) {
+	for _, n := range []int{1, 7, 100, 4096} {
+		b := getBuffer(&aPool, n)
+		if p := uintptr(unsafe.Pointer(&b.data[0])); p%align != 0 || len(b.data) != n {
+			t.Errorf("getBuffer(%d): address %#x, length %d", n, p, len(b.data))
+		}
+		putBuffer(&aPool, b)
+	}
+}
+
+func TestBlockSize(t *testing.T) {
+	for _, c := range []struct{ total, size, mult, want int }{
+		{256, 256, 1, 256}, {300, 256, 1, 300}, {330, 256, 1, 165}, {4096, 256, 1, 256},
+		{1000, 1024, 14, 1008}, {5000, 4096, 16, 5008}, {6000, 4096, 16, 3008}, {1, 256, 16, 16},
+	} {
+		if got := blockSize(c.total, c.size, c.mult); got != c.want {
+			t.Errorf("blockSize(%d, %d, %d) = %d, want %d", c.total, c.size, c.mult, got, c.want)
+		}
+	}
 }
