@@ -94,7 +94,7 @@ func (p *Pool) For(n int, body func(i int)) {
 	if n <= 0 {
 		return
 	}
-	err := p.run("ParallelFor", n, 1, n, func() (chunkFunc, func()) {
+	err := p.runAll("ParallelFor", n, func() (chunkFunc, func()) {
 		return func(lo, hi int, cur *cursor) error {
 			for i := lo; i < hi; i++ {
 				cur.index = i
@@ -125,7 +125,7 @@ func (p *Pool) Range(n int, body func(lo, hi int)) {
 	if n <= 0 {
 		return
 	}
-	err := p.run("ParallelRange", n, 1, n, func() (chunkFunc, func()) {
+	err := p.runAll("ParallelRange", n, func() (chunkFunc, func()) {
 		return func(lo, hi int, cur *cursor) error {
 			cur.index, cur.end = lo, hi
 			body(lo, hi)
@@ -162,7 +162,8 @@ func (p *Pool) Sum(n int, term func(i int) float64) float64 {
 	bs := (n + maxSumBlocks - 1) / maxSumBlocks
 	nb := (n + bs - 1) / bs
 	partial := make([]float64, nb)
-	err := p.run("ParallelSum", nb, bs, n, func() (chunkFunc, func()) {
+	prog := newProgress("ParallelSum", n)
+	err := p.run(prog, nb, bs, func() (chunkFunc, func()) {
 		return func(lo, hi int, cur *cursor) error {
 			for b := lo; b < hi; b++ {
 				end := min((b+1)*bs, n)
@@ -179,6 +180,7 @@ func (p *Pool) Sum(n int, term func(i int) float64) float64 {
 	if err != nil {
 		panic(err)
 	}
+	prog.finish()
 	s := 0.0
 	for _, v := range partial {
 		s += v
@@ -201,7 +203,7 @@ func (p *Pool) Map(xs []float64, f func(float64) float64) []float64 {
 	if len(xs) == 0 {
 		return out
 	}
-	err := p.run("ParallelMap", len(xs), 1, len(xs), func() (chunkFunc, func()) {
+	err := p.runAll("ParallelMap", len(xs), func() (chunkFunc, func()) {
 		return func(lo, hi int, cur *cursor) error {
 			xs := xs[lo:hi]
 			out := out[lo:hi]
@@ -269,38 +271,48 @@ type job struct {
 	mu  sync.Mutex
 	err error // first failure: *PanicError, ErrInterrupted or a chunk's error
 
-	prog progress
+	prog   *progress
+	weight int
 }
 
 // run executes units [0, n) on up to p.Workers() goroutines, the caller's
 // included. newWorker is called once per worker and returns the worker's
 // chunk function and an optional flush function called when the worker
-// stops, whatever the reason. Progress is reported under task as units*unitSize, capped at
-// total. run returns the first failure: a *PanicError, ErrInterrupted, or an
-// error returned by a chunk function.
-func (p *Pool) run(task string, n, unitSize, total int, newWorker func() (chunkFunc, func())) error {
+// stops, whatever the reason. Each finished unit adds weight to prog. run
+// returns the first failure: a *PanicError, ErrInterrupted, or an error
+// returned by a chunk function.
+func (p *Pool) run(prog *progress, n, weight int, newWorker func() (chunkFunc, func())) error {
+	if n <= 0 {
+		return nil
+	}
 	w := min(p.Workers(), n)
-	j := &job{n: n}
-	j.prog.init(task, total, unitSize)
+	j := &job{n: n, prog: prog, weight: weight}
 	maxGrab := max(1, n/(4*w))
 	if w == 1 {
-		j.work(task, maxGrab, newWorker)
+		j.work(maxGrab, newWorker)
 	} else {
 		var wg sync.WaitGroup
 		wg.Add(w - 1)
 		for range w - 1 {
 			go func() {
 				defer wg.Done()
-				j.work(task, maxGrab, newWorker)
+				j.work(maxGrab, newWorker)
 			}()
 		}
-		j.work(task, maxGrab, newWorker)
+		j.work(maxGrab, newWorker)
 		wg.Wait()
 	}
-	if j.err != nil {
-		return j.err
+	return j.err
+}
+
+// runAll is run for a call made of one pass: it reports progress under task
+// in units, and the final report when the pass succeeds.
+func (p *Pool) runAll(task string, n int, newWorker func() (chunkFunc, func())) error {
+	prog := newProgress(task, n)
+	if err := p.run(prog, n, 1, newWorker); err != nil {
+		return err
 	}
-	j.prog.finish()
+	prog.finish()
 	return nil
 }
 
@@ -315,7 +327,7 @@ func (j *job) fail(err error) {
 
 // work is one worker's loop: grab a chunk, run it, resize, until the units
 // run out or the call stops.
-func (j *job) work(task string, maxGrab int, newWorker func() (chunkFunc, func())) {
+func (j *job) work(maxGrab int, newWorker func() (chunkFunc, func())) {
 	var cur cursor
 	defer func() {
 		if r := recover(); r != nil {
@@ -324,7 +336,7 @@ func (j *job) work(task string, maxGrab int, newWorker func() (chunkFunc, func()
 				j.fail(ErrInterrupted)
 				return
 			}
-			j.fail(&PanicError{Task: task, Index: cur.index, End: cur.end, Value: r, Stack: debug.Stack()})
+			j.fail(&PanicError{Task: j.prog.task, Index: cur.index, End: cur.end, Value: r, Stack: debug.Stack()})
 		}
 	}()
 	chunk, flush := newWorker()
@@ -355,7 +367,7 @@ func (j *job) work(task string, maxGrab int, newWorker func() (chunkFunc, func()
 			return
 		}
 		t1 := time.Now()
-		j.prog.add(hi-lo, t1)
+		j.prog.add((hi-lo)*j.weight, t1)
 		grab = resize(grab, hi-lo, t1.Sub(t0), maxGrab)
 		t0 = t1
 	}
@@ -387,26 +399,26 @@ const progressDelay = 100 * time.Millisecond
 type progress struct {
 	task      string
 	total     int
-	unitSize  int
 	start     time.Time
 	on        bool // a ProgressFunc was installed when the call started
 	done      atomic.Int64
 	reporting atomic.Bool
 }
 
-func (p *progress) init(task string, total, unitSize int) {
-	p.task, p.total, p.unitSize = task, total, unitSize
+func newProgress(task string, total int) *progress {
+	p := &progress{task: task, total: total}
 	if h := currentProgress.Load(); h != nil && h.f != nil {
 		p.on = true
 		p.start = time.Now()
 	}
+	return p
 }
 
 func (p *progress) add(units int, now time.Time) {
 	if !p.on {
 		return
 	}
-	d := int(p.done.Add(int64(units))) * p.unitSize
+	d := int(p.done.Add(int64(units)))
 	if d >= p.total {
 		return // the final report is made by finish
 	}
