@@ -228,11 +228,11 @@ func (k *Kernel) handleExecute(r *request) {
 	if tb == nil {
 		tb = []string{}
 	}
-	k.reply(r, "execute_reply", executeErrorContent{"error", count, cerr.Name, cerr.Value, tb, map[string]any{}, []map[string]any{}},
-		map[string]any{"status": "error", "started": started})
 	if stopOnError && !c.Silent {
-		// As ipykernel does: execute requests queued at this moment are
-		// answered "aborted"; later ones run again.
+		// As ipykernel does: execute requests queued while the cell ran
+		// are answered "aborted"; later ones run again. The mark is set
+		// before the reply goes out, so a request the client sends after
+		// seeing the error reply is never aborted.
 		last := k.shellQ.lastSeq()
 		k.stateMu.Lock()
 		if last > k.abortUpTo {
@@ -240,6 +240,8 @@ func (k *Kernel) handleExecute(r *request) {
 		}
 		k.stateMu.Unlock()
 	}
+	k.reply(r, "execute_reply", executeErrorContent{"error", count, cerr.Name, cerr.Value, tb, map[string]any{}, []map[string]any{}},
+		map[string]any{"status": "error", "started": started})
 }
 
 func nonNilMap(m map[string]any) map[string]any {

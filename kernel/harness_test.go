@@ -137,12 +137,12 @@ func newHarness(t *testing.T, interp Interpreter, opts ...harnessOpt) *harness {
 // testLogWriter logs to t until the test's cleanup: a cell left running
 // by a shutdown may still log after the test has finished.
 type testLogWriter struct {
-	t    *testing.T
+	t    testing.TB
 	mu   *sync.Mutex
 	done *bool
 }
 
-func newTestLogWriter(t *testing.T) testLogWriter {
+func newTestLogWriter(t testing.TB) testLogWriter {
 	w := testLogWriter{t, new(sync.Mutex), new(bool)}
 	t.Cleanup(func() {
 		w.mu.Lock()
@@ -380,7 +380,10 @@ func (f *fakeInterp) Execute(ctx context.Context, req ExecuteRequest, out Output
 	f.mu.Lock()
 	f.reqs = append(f.reqs, req)
 	f.mu.Unlock()
-	f.started <- req.Code
+	select {
+	case f.started <- req.Code:
+	default: // nobody is watching
+	}
 	var res ExecuteResult
 	for _, line := range strings.Split(req.Code, "\n") {
 		cmd, arg, _ := strings.Cut(line, " ")

@@ -126,7 +126,7 @@ func (c *zmqClient) waitReady() {
 	c.t.Fatal("IOPub never delivered")
 }
 
-func startZMQKernel(t *testing.T, info ConnectionInfo, interp Interpreter, opts ...Option) (*Kernel, chan error, context.CancelFunc) {
+func startZMQKernel(t testing.TB, info ConnectionInfo, interp Interpreter, opts ...Option) (*Kernel, chan error, context.CancelFunc) {
 	t.Helper()
 	opts = append([]Option{WithLogger(slog.New(slog.NewTextHandler(newTestLogWriter(t), &slog.HandlerOptions{Level: slog.LevelDebug})))}, opts...)
 	k, err := New(info, interp, opts...)
