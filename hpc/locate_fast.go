@@ -230,7 +230,8 @@ func locate(pool *Pool, stations []Station, events []Event, g Grid, B float64) (
 			r:     make([]float64, S),
 			local: make([]best, eb),
 			thr:   make([]float64, eb),
-			so:    make([]float64, eb),
+			cp:    make([]float64, eb),
+			cq:    make([]float64, eb),
 			batch: -1,
 		}
 		if fm.gh == nil {
@@ -330,7 +331,7 @@ type fastWorker struct {
 	batch, e0 int
 	local     []best    // best trial so far per event of the batch
 	thr       []float64 // per event: a point needs (ĝ·o)² ≥ thr to be examined
-	so        []float64 // per event: |o|
+	cp, cq    []float64 // per event: √thr and √(Σo²-thr), for the block test
 }
 
 // flush merges the worker's bests into the results.
@@ -343,12 +344,8 @@ func (w *fastWorker) flush() {
 // startBatch starts the events [e0, e1) from their best so far.
 func (w *fastWorker) startBatch(batch, e0, e1 int) {
 	w.batch, w.e0 = batch, e0
-	w.local = w.local[:e1-e0]
-	w.thr = w.thr[:e1-e0]
-	w.so = w.so[:e1-e0]
-	for l := range w.so {
-		w.so[l] = math.Sqrt(w.fm.pr.soo[e0+l])
-	}
+	n := e1 - e0
+	w.local, w.thr, w.cp, w.cq = w.local[:n], w.thr[:n], w.cp[:n], w.cq[:n]
 	w.res.mu.Lock()
 	copy(w.local, w.res.best[e0:e1])
 	w.res.mu.Unlock()
@@ -358,13 +355,27 @@ func (w *fastWorker) startBatch(batch, e0, e1 int) {
 }
 
 // setThreshold sets the bound event l's points must reach given its best
-// misfit so far: (ĝ·o)² ≥ Σo² - lim, lim = best + rtol·(Σo² + best).
+// misfit so far: (ĝ·o)² ≥ thr = Σo² - lim, lim = best + rtol·(Σo² + best).
 func (w *fastWorker) setThreshold(l int, err float64) {
 	soo := w.fm.pr.soo[w.e0+l]
-	w.thr[l] = soo - err - rtol*(soo+err)
+	thr := soo - err - rtol*(soo+err)
+	w.thr[l] = thr
+	if thr > 0 {
+		w.cp[l], w.cq[l] = math.Sqrt(thr), math.Sqrt(max(0, soo-thr))
+	} else {
+		w.cp[l], w.cq[l] = math.Inf(-1), 0 // every block must be examined
+	}
 }
 
 // block examines block b for the events of the current batch.
+//
+// The block test: let θ be the angle between a unit model ĝ of the block and
+// o, θc the centre's, α the block's angular radius, and β = acos(√thr/|o|)
+// (thr > 0). Every point of the block has |ĝ·o| < √thr, and none can beat the
+// event's best, when [θc-α, θc+α] lies inside (β, π-β), that is when
+// |cos θc| < cos(α+β). Multiplied by |o|, with ĝc·o = |o|·cos θc, that is
+//
+//	|ĝc·o| < cos α·√thr - sin α·√(Σo²-thr).
 func (w *fastWorker) block(b int) {
 	fm := w.fm
 	S := fm.S
@@ -382,27 +393,17 @@ func (w *fastWorker) block(b int) {
 	c := fm.center[b*S : b*S+S]
 	cosA, sinA := fm.cosA[b], fm.sinA[b]
 	events := fm.pr.events[w.e0 : w.e0+len(w.local)]
+	cp, cq := w.cp[:len(events)], w.cq[:len(events)]
 	for l := range events {
 		o := events[l].Amp[:len(c)]
 		d := 0.0
 		for s, v := range c {
 			d += v * o[s]
 		}
-		thr := w.thr[l]
-		if cosA >= 0 {
-			// The angle θ between ĝ and o is within α of the centre's θc,
-			// so |ĝ·o|/|o| ≤ max(|cos(θc-α)|, |cos(θc+α)|), and 1 when
-			// [θc-α, θc+α] meets 0 or π.
-			so := w.so[l]
-			ct := max(-1, min(1, d/so))
-			if ct < cosA && ct > -cosA {
-				st := math.Sqrt(1 - ct*ct)
-				u := max(math.Abs(ct*cosA+st*sinA), math.Abs(ct*cosA-st*sinA)) * so
-				if u*u < thr {
-					continue // no point of the block can beat the best so far
-				}
-			}
+		if math.Abs(d) < cosA*cp[l]-sinA*cq[l] {
+			continue // no point of the block can beat the best so far
 		}
+		thr := w.thr[l]
 		for i := 0; i < n; i++ {
 			g := gh[i*S : i*S+S]
 			o := o[:len(g)]
