@@ -56,7 +56,46 @@ CHECKS = {
         "panic": lambda t, c: t.assertIn("not positive: -1", text(c)),
         "survived": lambda t, c: t.assertEqual(result(c), "42"),
     },
+    "01-interpreted-vs-native.ipynb": {
+        "gauss": lambda t, c: t.assertEqual(result(c), "1000001"),
+        "timeit-gauss": lambda t, c: t.assertRegex(text(c), r"per loop \(mean ± std\. dev\. of 7 runs, \d+ loops? each\)"),
+        "per-iteration": lambda t, c: t.assertRegex(text(c), r"interpreted gauss: \d+\.\d ns per iteration"),
+        "dot": lambda t, c: t.assertEqual(result(c), "true"),
+        "ratio": lambda t, c: t.assertGreater(number(text(c), r"native is (\d+)× faster"), 1),
+    },
+    "02-threads-without-a-gil.ipynb": {
+        "parallel-gauss": lambda t, c: (t.assertIn("Wall time:", text(c)),
+                                        t.assertEqual(result(c), "[" + " ".join(["500001"] * 8) + "]")),
+        "scaling-gauss": lambda t, c: t.assertTrue(has_mime(c, "image/png"), "no speed-up chart"),
+        "speedup-gauss": lambda t, c: t.assertGreater(number(text(c), r"closures: ([\d.]+)× faster"), 1.1),
+        "matmul-timeit": lambda t, c: t.assertRegex(text(c), r"[\d.]+ GFLOP/s"),
+        "scaling-matmul": lambda t, c: t.assertTrue(has_mime(c, "image/png"), "no speed-up chart"),
+        "speedup-matmul": lambda t, c: t.assertGreater(number(text(c), r"matmul: ([\d.]+)× faster"), 1.1),
+        "gonum-mul": lambda t, c: t.assertEqual(result(c), "true"),
+    },
+    "03-memory.ipynb": {
+        "allocate": lambda t, c: (t.assertIn("Wall time:", text(c)),
+                                  t.assertAlmostEqual(float(result(c)) / 4.5e6, 1, delta=0.01)),
+        "stream": lambda t, c: t.assertAlmostEqual(float(result(c)) / 4.5e6, 1, delta=0.01),
+        "compare": lambda t, c: (t.assertTrue(has_mime(c, "text/html"), "no table"),
+                                 t.assertIn("stream rows on all workers", text(c))),
+    },
+    "04-grid-locator.ipynb": {
+        "load": lambda t, c: t.assertIn("8 stations, 256 events", text(c)),
+        "talk-loop": lambda t, c: t.assertIn("Wall time:", text(c)),
+        "agree": lambda t, c: t.assertIn("agree: 260 of 260 locations identical", text(c)),
+        "large": lambda t, c: t.assertIn("Wall time:", text(c)),
+        "map": lambda t, c: t.assertTrue(has_mime(c, "image/png"), "no map"),
+    },
 }
+
+
+def number(s, pattern):
+    """The float captured by pattern in s (fails the test through ValueError if absent)."""
+    m = re.search(pattern, s)
+    if not m:
+        raise AssertionError(f"{pattern!r} not found in {s!r}")
+    return float(m.group(1))
 
 
 class NotebookTests(unittest.TestCase):
