@@ -20,9 +20,11 @@ APT_NOTEBOOK := jupyter-notebook python3-ipykernel
 APT_TEST     := python3-jupyter-client python3-jupyter-kernel-test python3-nbclient \
                 python3-ipykernel python3-pexpect
 APT_BENCH    := python3-numpy python3-numba libopenblas-dev python3-ipykernel
+# The browser test: Jupyter Notebook, Debian's Chromium, playwright-core from npm.
+APT_BROWSER  := jupyter-notebook chromium
 
 .PHONY: all build install notebook test test-go test-e2e vet bench bench-kernel bench-hpc \
-        bench-matmul generate clean deps-notebook deps-test deps-bench
+        bench-matmul generate clean deps-notebook deps-test deps-bench deps-browser
 
 all: build
 
@@ -70,9 +72,14 @@ clean:
 deps-notebook:
 	@$(call apt_install,$(APT_NOTEBOOK))
 deps-test:
-	@$(call apt_install,$(APT_TEST))
+	@$(call apt_install,$(APT_TEST) $(APT_BROWSER))
+	@$(MAKE) --no-print-directory deps-browser
 deps-bench:
 	@$(call apt_install,$(APT_BENCH))
+deps-browser:
+	@$(call apt_install,$(APT_BROWSER))
+	@[ -d e2e/browser/node_modules/playwright-core ] || \
+	  npm ci --prefix e2e/browser --no-audit --no-fund --loglevel=error
 
 define apt_install
 missing=""; for p in $(1); do \
