@@ -30,19 +30,59 @@ func forEachKernel(t *testing.T, f func(t *testing.T)) {
 	}
 }
 
-// gonum's shared BLAS test suite: Dgemm is ours, the rest is gonum's but
-// goes through the embedding, and the level-3 routines exercise it.
+// TestTestblas runs gonum's shared BLAS test suite on Float64BLAS: Dgemm
+// with every kernel this CPU supports; the level-3 routines, which gonum
+// builds on Dgemm in places, and the level-1 and level-2 ones, which are
+// gonum's through the embedding, once.
 func TestTestblas(t *testing.T) {
 	impl := Float64BLAS{}
 	forEachKernel(t, func(t *testing.T) {
 		testblas.TestDgemm(t, impl)
 	})
-	testblas.DsymmTest(t, impl)
-	testblas.DtrsmTest(t, impl)
-	testblas.DsyrkTest(t, impl)
-	testblas.Dsyr2kTest(t, impl)
-	testblas.DtrmmTest(t, impl)
-	testblas.DgemvTest(t, impl)
+	for _, c := range []struct {
+		name string
+		test func(*testing.T, Float64BLAS)
+	}{
+		// Level 3.
+		{"Dsymm", func(t *testing.T, b Float64BLAS) { testblas.DsymmTest(t, b) }},
+		{"Dtrsm", func(t *testing.T, b Float64BLAS) { testblas.DtrsmTest(t, b) }},
+		{"Dsyrk", func(t *testing.T, b Float64BLAS) { testblas.DsyrkTest(t, b) }},
+		{"Dsyr2k", func(t *testing.T, b Float64BLAS) { testblas.Dsyr2kTest(t, b) }},
+		{"Dtrmm", func(t *testing.T, b Float64BLAS) { testblas.DtrmmTest(t, b) }},
+		// Level 2.
+		{"Dgemv", func(t *testing.T, b Float64BLAS) { testblas.DgemvTest(t, b) }},
+		{"Dger", func(t *testing.T, b Float64BLAS) { testblas.DgerTest(t, b) }},
+		{"Dtxmv", func(t *testing.T, b Float64BLAS) { testblas.DtxmvTest(t, b) }},
+		{"Dgbmv", func(t *testing.T, b Float64BLAS) { testblas.DgbmvTest(t, b) }},
+		{"Dtbsv", func(t *testing.T, b Float64BLAS) { testblas.DtbsvTest(t, b) }},
+		{"Dsbmv", func(t *testing.T, b Float64BLAS) { testblas.DsbmvTest(t, b) }},
+		{"Dtbmv", func(t *testing.T, b Float64BLAS) { testblas.DtbmvTest(t, b) }},
+		{"Dtrsv", func(t *testing.T, b Float64BLAS) { testblas.DtrsvTest(t, b) }},
+		{"Dtrmv", func(t *testing.T, b Float64BLAS) { testblas.DtrmvTest(t, b) }},
+		{"Dsymv", func(t *testing.T, b Float64BLAS) { testblas.DsymvTest(t, b) }},
+		{"Dsyr", func(t *testing.T, b Float64BLAS) { testblas.DsyrTest(t, b) }},
+		{"Dsyr2", func(t *testing.T, b Float64BLAS) { testblas.Dsyr2Test(t, b) }},
+		{"Dspr2", func(t *testing.T, b Float64BLAS) { testblas.Dspr2Test(t, b) }},
+		{"Dspr", func(t *testing.T, b Float64BLAS) { testblas.DsprTest(t, b) }},
+		{"Dspmv", func(t *testing.T, b Float64BLAS) { testblas.DspmvTest(t, b) }},
+		{"Dtpsv", func(t *testing.T, b Float64BLAS) { testblas.DtpsvTest(t, b) }},
+		{"Dtpmv", func(t *testing.T, b Float64BLAS) { testblas.DtpmvTest(t, b) }},
+		// Level 1.
+		{"Dasum", func(t *testing.T, b Float64BLAS) { testblas.DasumTest(t, b) }},
+		{"Daxpy", func(t *testing.T, b Float64BLAS) { testblas.DaxpyTest(t, b) }},
+		{"Ddot", func(t *testing.T, b Float64BLAS) { testblas.DdotTest(t, b) }},
+		{"Dnrm2", func(t *testing.T, b Float64BLAS) { testblas.Dnrm2Test(t, b) }},
+		{"Idamax", func(t *testing.T, b Float64BLAS) { testblas.IdamaxTest(t, b) }},
+		{"Dswap", func(t *testing.T, b Float64BLAS) { testblas.DswapTest(t, b) }},
+		{"Dcopy", func(t *testing.T, b Float64BLAS) { testblas.DcopyTest(t, b) }},
+		{"Drotg", func(t *testing.T, b Float64BLAS) { testblas.DrotgTest(t, b, false) }},
+		{"Drotmg", func(t *testing.T, b Float64BLAS) { testblas.DrotmgTest(t, b) }},
+		{"Drot", func(t *testing.T, b Float64BLAS) { testblas.DrotTest(t, b) }},
+		{"Drotm", func(t *testing.T, b Float64BLAS) { testblas.DrotmTest(t, b) }},
+		{"Dscal", func(t *testing.T, b Float64BLAS) { testblas.DscalTest(t, b) }},
+	} {
+		t.Run(c.name, func(t *testing.T) { c.test(t, impl) })
+	}
 }
 
 // TestDgemmVsGonum compares every transpose case, alpha and beta (with NaN

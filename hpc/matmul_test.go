@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -170,46 +171,67 @@ func TestMatMulPanics(t *testing.T) {
 	}
 }
 
-// TestMatMulInterrupt cancels the installed context during a large product
-// and checks that MatMul stops promptly with ErrInterrupted.
+// TestMatMulInterrupt cancels the installed context while MatMul runs a
+// large product and checks that MatMul panics with ErrInterrupted within
+// 200 ms: at a block boundary (from the first progress report) and in the
+// middle of a block (from another goroutine, a little later).
 func TestMatMulInterrupt(t *testing.T) {
 	if testing.Short() || raceEnabled {
-		t.Skip("allocates and multiplies 4096×4096 matrices")
+		t.Skip("multiplies 2048×2048 matrices")
 	}
 	if BLAS() == "openblas" {
 		t.Skip("OpenBLAS cannot be interrupted")
 	}
-	const n = 4096
-	a, b := mat.NewDense(n, n, nil), mat.NewDense(n, n, nil)
-	for i := 0; i < n; i++ {
-		a.Set(i, i, 1)
-		b.Set(i, (i+1)%n, 2)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	prev := SetContext(ctx)
-	defer SetContext(prev)
-	done := make(chan any)
-	go func() {
-		defer func() { done <- recover() }()
-		MatMul(a, b)
-	}()
-	time.Sleep(100 * time.Millisecond)
-	start := time.Now()
-	cancel()
-	var r any
-	select {
-	case r = <-done:
-	case <-time.After(10 * time.Second):
-		t.Fatal("MatMul did not stop within 10 s of the interrupt")
-	}
-	lat := time.Since(start)
-	if err, _ := r.(error); !errors.Is(err, ErrInterrupted) {
-		t.Fatalf("MatMul panicked with %v, want ErrInterrupted", r)
-	}
-	t.Logf("stopped %v after the interrupt", lat)
-	// The target is 200 ms; the bound is generous for a loaded machine.
-	if lat > time.Second {
-		t.Errorf("MatMul took %v to stop after the interrupt", lat)
+	const n = 2048 // 17 GFLOP in 16 blocks
+	rnd := rand.New(rand.NewPCG(21, 22))
+	a, b := randDense(rnd, n, n, 0), randDense(rnd, n, n, 0)
+	for _, delay := range []time.Duration{0, 7 * time.Millisecond} {
+		t.Run(fmt.Sprintf("delay=%v", delay), func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			defer SetContext(SetContext(ctx))
+			cancelled := make(chan time.Time, 1)
+			stop := func() {
+				cancelled <- time.Now()
+				cancel()
+			}
+			var reports, total atomic.Int64
+			defer SetProgress(SetProgress(func(task string, done, tot int) {
+				reports.Store(int64(done))
+				total.Store(int64(tot))
+				if done != 1 {
+					return
+				}
+				if delay == 0 {
+					stop()
+				} else {
+					time.AfterFunc(delay, stop)
+				}
+			}))
+			r := func() (r any) {
+				defer func() { r = recover() }()
+				MatMul(a, b)
+				return nil
+			}()
+			end := time.Now()
+			if err, _ := r.(error); !errors.Is(err, ErrInterrupted) {
+				t.Fatalf("MatMul panicked with %v, want ErrInterrupted", r)
+			}
+			var at time.Time
+			select {
+			case at = <-cancelled:
+			default:
+				t.Fatal("MatMul returned before the interrupt")
+			}
+			lat := end.Sub(at)
+			t.Logf("stopped %v after the interrupt, after %d of %d blocks", lat, reports.Load(), total.Load())
+			if lat > 200*time.Millisecond {
+				t.Errorf("MatMul took %v to stop after the interrupt, want ≤ 200ms", lat)
+			}
+			if reports.Load() >= total.Load() {
+				t.Errorf("MatMul finished all %d blocks despite the interrupt", total.Load())
+			}
+		})
 	}
 }
 
