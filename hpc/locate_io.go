@@ -31,10 +31,10 @@ func ReadStations(r io.Reader) ([]Station, error) {
 		switch h {
 		case "name", "x", "y", "z":
 		default:
-			return nil, csvError(cr, task, 0, "header: unknown column %q (want name, x, y, z)", header[i])
+			return nil, csvError(cr, task, i, "header: unknown column %q (want name, x, y, z)", header[i])
 		}
 		if _, dup := col[h]; dup {
-			return nil, csvError(cr, task, 0, "header: duplicate column %q", header[i])
+			return nil, csvError(cr, task, i, "header: duplicate column %q", header[i])
 		}
 		col[h] = i
 	}
