@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"encoding/json"
 	"errors"
 	"io/fs"
 	"os"
@@ -106,14 +107,33 @@ func TestReadConnectionFile(t *testing.T) {
 	}
 }
 
-func FuzzParseConnectionFile(f *testing.F) {
+// FuzzParseConnectionInfo checks that whatever the parser accepts is valid;
+// the seed corpus is in testdata/fuzz/FuzzParseConnectionInfo.
+func FuzzParseConnectionInfo(f *testing.F) {
 	f.Add([]byte(goodConnection))
 	f.Add([]byte(`{"transport":"ipc","ip":"/tmp/x","shell_port":1,"iopub_port":2,"stdin_port":3,"control_port":4,"hb_port":5}`))
 	f.Add([]byte(`{"ip":"127.0.0.1","shell_port":"1","iopub_port":2,"stdin_port":3,"control_port":4,"hb_port":5,"key":""}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := ParseConnectionInfo(data)
 		if err != nil {
+			if !strings.HasPrefix(err.Error(), "kernel: connection info: ") {
+				t.Fatalf("error %q lacks the package prefix", err)
+			}
 			return
+		}
+		// What was accepted survives a round trip through JSON.
+		again, err := json.Marshal(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c2, err := ParseConnectionInfo(again)
+		if err != nil || c2 != c {
+			t.Fatalf("round trip: %+v, %v; want %+v", c2, err, c)
+		}
+		for _, p := range c.ports() {
+			if ep := c.endpoint(p.port); !strings.HasPrefix(ep, c.Transport+"://") {
+				t.Fatalf("endpoint %q", ep)
+			}
 		}
 		if err := c.Validate(); err != nil {
 			t.Fatalf("parsed info does not validate: %v", err)

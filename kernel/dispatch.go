@@ -450,7 +450,7 @@ func (k *Kernel) handleShutdown(r *request) {
 	content := map[string]any{"status": "ok", "restart": c.Restart}
 	k.reply(r, "shutdown_reply", content, nil)
 	// ipykernel also broadcasts the reply, so every client learns of it.
-	k.publish(k.iopubMsg("shutdown_reply", r.msg.rawHeader, content))
+	k.publishFor(r, k.iopubMsg("shutdown_reply", r.msg.rawHeader, content))
 	k.log.Info("shutdown requested", "restart", c.Restart, "channel", r.ch.String())
 	k.beginShutdown(c.Restart)
 }

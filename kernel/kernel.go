@@ -29,6 +29,7 @@ type Kernel struct {
 	topic  string // IOPub topic prefix
 
 	iopubQ      chan [][]byte
+	iopubPrio   chan [][]byte // status of control requests: goes before iopubQ
 	iopubDone   chan struct{} // closed when the IOPub goroutine has exited
 	stopIOPub   chan struct{}
 	stopReaders chan struct{}
@@ -56,9 +57,19 @@ type Kernel struct {
 	inputMu      sync.Mutex    // one input_request at a time
 	inputReplies chan *message // input_reply messages from the stdin reader
 
-	started   atomic.Bool
-	closeOnce sync.Once
+	lifeMu  sync.Mutex
+	life    lifecycle
+	runDone chan struct{} // closed when Run has returned
 }
+
+// lifecycle is where a Kernel is between New and the end of Run.
+type lifecycle int
+
+const (
+	lifeNew     lifecycle = iota // bound, not yet running
+	lifeRunning                  // in Run
+	lifeDone                     // Run returned, or closed before Run
+)
 
 type config struct {
 	log           *slog.Logger
@@ -185,6 +196,8 @@ func newKernel(tr transport, key []byte, interp Interpreter, cfg config) *Kernel
 		tr:           tr,
 		replay:       newDigestHistory(digestHistorySize),
 		iopubQ:       make(chan [][]byte, 64),
+		iopubPrio:    make(chan [][]byte, 64),
+		runDone:      make(chan struct{}),
 		iopubDone:    make(chan struct{}),
 		stopIOPub:    make(chan struct{}),
 		stopReaders:  make(chan struct{}),
@@ -234,16 +247,30 @@ func (k *Kernel) Interrupt() {
 	}
 }
 
-// Close releases the sockets of a kernel that was never Run. After Run it
-// does nothing.
+// Close stops the kernel and releases its sockets. On a kernel that was
+// never Run it just releases them (and a later Run fails); while Run is
+// running it stops Run as a shutdown_request without restart would, and
+// waits until Run has returned; afterwards it does nothing. Close is safe
+// to call more than once and from any goroutine but the Interpreter's own
+// Execute, and `defer k.Close()` after New is always right.
 func (k *Kernel) Close() error {
-	if k.started.Load() {
-		return nil
-	}
-	k.closeOnce.Do(func() {
+	k.lifeMu.Lock()
+	switch k.life {
+	case lifeNew:
+		k.life = lifeDone
+		k.lifeMu.Unlock()
 		k.tr.close(0)
 		k.baseCancel()
-	})
+		close(k.runDone)
+		return nil
+	case lifeRunning:
+		k.lifeMu.Unlock()
+		k.log.Info("closing the kernel")
+		k.beginShutdown(false)
+	default:
+		k.lifeMu.Unlock()
+	}
+	<-k.runDone
 	return nil
 }
 
@@ -264,16 +291,36 @@ func (k *Kernel) cancelCell() {
 	k.cellMu.Unlock()
 }
 
-// Run serves requests until a shutdown_request arrives or ctx is cancelled,
-// then stops: it cancels the running cell, waits for it and for the
-// interpreter's Shutdown within the shutdown grace (WithShutdownGrace),
-// flushes IOPub, closes the sockets and returns. It returns nil after a
-// shutdown_request and ctx.Err() after a cancellation. Run may be called
-// once; a cell that ignores its context is left running when Run returns.
+// Run serves requests until a shutdown_request arrives, ctx is cancelled or
+// Close is called, then stops: it cancels the running cell, waits for it
+// and for the interpreter's Shutdown within the shutdown grace
+// (WithShutdownGrace, 800 ms by default), flushes IOPub, closes the sockets
+// and returns.
+//
+// Run returns nil after a shutdown_request (see RestartRequested) or Close,
+// and ctx.Err() after a cancellation; both are a clean stop, for which a
+// main function exits with status 0. Any other error means Run did not
+// serve at all (it was called twice, or after Close). Run may be called
+// once. A cell that ignores its context is left running when Run returns:
+// the process should exit then rather than wait for it.
 func (k *Kernel) Run(ctx context.Context) error {
-	if !k.started.CompareAndSwap(false, true) {
+	k.lifeMu.Lock()
+	switch k.life {
+	case lifeRunning:
+		k.lifeMu.Unlock()
 		return errors.New("kernel: Run called more than once")
+	case lifeDone:
+		k.lifeMu.Unlock()
+		return errors.New("kernel: Run after Close or after Run has returned")
 	}
+	k.life = lifeRunning
+	k.lifeMu.Unlock()
+	defer func() {
+		k.lifeMu.Lock()
+		k.life = lifeDone
+		k.lifeMu.Unlock()
+		close(k.runDone)
+	}()
 	start := time.Now()
 	iopubExited := make(chan struct{})
 	go func() {
@@ -353,13 +400,19 @@ func (k *Kernel) Run(ctx context.Context) error {
 	}
 	close(k.stopReaders)
 	readers.Wait()
+	// Flush IOPub within the grace; a subscriber that stopped reading must
+	// not hold the exit up, so past the deadline the sockets are closed
+	// under the IOPub goroutine, which unblocks it.
 	close(k.stopIOPub)
-	<-iopubExited
+	if !waitUntil(iopubExited, deadline) {
+		k.log.Warn("IOPub did not drain in time; closing anyway")
+	}
 	linger := time.Until(deadline)
 	if linger < 20*time.Millisecond {
 		linger = 20 * time.Millisecond
 	}
 	k.tr.close(linger)
+	<-iopubExited
 	k.baseCancel()
 	k.log.Info("kernel stopped", "restart", k.restart.Load())
 	return err
@@ -377,16 +430,28 @@ func waitUntil(ch <-chan struct{}, deadline time.Time) bool {
 	}
 }
 
-// iopubLoop is the only goroutine that sends on IOPub.
+// iopubLoop is the only goroutine that sends on IOPub. The status messages
+// of control requests (iopubPrio) go before queued output, so a flood of
+// output never delays a control request's reply.
 func (k *Kernel) iopubLoop() {
 	defer close(k.iopubDone)
 	for {
 		select {
+		case f := <-k.iopubPrio:
+			k.sendIOPub(f)
+			continue
+		default:
+		}
+		select {
+		case f := <-k.iopubPrio:
+			k.sendIOPub(f)
 		case f := <-k.iopubQ:
 			k.sendIOPub(f)
 		case <-k.stopIOPub:
 			for {
 				select {
+				case f := <-k.iopubPrio:
+					k.sendIOPub(f)
 				case f := <-k.iopubQ:
 					k.sendIOPub(f)
 				default:
@@ -405,12 +470,24 @@ func (k *Kernel) sendIOPub(frames [][]byte) {
 
 // publish hands an encoded IOPub message to the IOPub goroutine, blocking
 // while its queue is full; after Run has stopped it drops the message.
-func (k *Kernel) publish(frames [][]byte) {
+func (k *Kernel) publish(frames [][]byte) { k.publishTo(k.iopubQ, frames) }
+
+// publishFor publishes a message of request r's handler: on the priority
+// lane when r is served by the control goroutine.
+func (k *Kernel) publishFor(r *request, frames [][]byte) {
+	if r.control {
+		k.publishTo(k.iopubPrio, frames)
+		return
+	}
+	k.publishTo(k.iopubQ, frames)
+}
+
+func (k *Kernel) publishTo(q chan [][]byte, frames [][]byte) {
 	if frames == nil {
 		return
 	}
 	select {
-	case k.iopubQ <- frames:
+	case q <- frames:
 	case <-k.iopubDone:
 	}
 }
@@ -447,6 +524,7 @@ type request struct {
 	ch      channel // where the reply goes
 	msg     *message
 	seq     uint64 // order of arrival on the shell queue
+	control bool   // served by the control goroutine, not the shell's
 	replied bool
 }
 
@@ -488,6 +566,7 @@ func (k *Kernel) receive(ch channel, frames [][]byte) {
 			// request at a time: queue them behind the shell's.
 			k.shellQ.push(r)
 		default:
+			r.control = true
 			select {
 			case k.controlQ <- r:
 			case <-k.quit:
@@ -543,8 +622,8 @@ func (k *Kernel) replyError(r *request, ename, evalue string) {
 
 // handle runs the handler of r between busy and idle, recovering panics.
 func (k *Kernel) handle(r *request) {
-	k.publish(k.statusMsg("busy", r.msg))
-	defer k.publish(k.statusMsg("idle", r.msg))
+	k.publishFor(r, k.statusMsg("busy", r.msg))
+	defer func() { k.publishFor(r, k.statusMsg("idle", r.msg)) }()
 	defer func() {
 		if p := recover(); p != nil {
 			k.log.Error("handler panicked", "msg_type", r.msg.header.MsgType, "panic", p, "stack", string(debug.Stack()))

@@ -245,33 +245,75 @@ func TestNewUUIDUnique(t *testing.T) {
 	}
 }
 
-func FuzzDecodeMessage(f *testing.F) {
+// FuzzDecode feeds arbitrary frames (data split at NUL bytes) to the
+// decoder. With sign set the fuzzer's frames are signed properly, so it
+// reaches the JSON checks; without it they keep whatever signature the
+// input holds, which must never pass. The seed corpus, with the inputs
+// earlier runs found, is in testdata/fuzz/FuzzDecode.
+func FuzzDecode(f *testing.F) {
 	key := newSigner([]byte("fuzz"))
 	f.Add([]byte("id\x00<IDS|MSG>\x00sig\x00{\"msg_id\":\"1\",\"msg_type\":\"kernel_info_request\"}\x00{}\x00{}\x00{}"), true)
 	f.Add([]byte("<IDS|MSG>\x00\x00{}\x00{}\x00{}\x00{}"), false)
 	f.Fuzz(func(t *testing.T, data []byte, sign bool) {
 		frames := bytes.Split(data, []byte{0})
-		if sign {
-			// Sign properly so the fuzzer reaches the JSON parsing.
-			for i, fr := range frames {
-				if bytes.Equal(fr, delimiter) && len(frames) >= i+6 {
-					frames[i+1] = key.sign(frames[i+2], frames[i+3], frames[i+4], frames[i+5])
-					break
-				}
+		d := -1
+		for i, fr := range frames {
+			if bytes.Equal(fr, delimiter) {
+				d = i
+				break
 			}
 		}
-		m, err := decodeMessage(frames, key, newDigestHistory(8), 1<<16)
-		if err == nil {
-			if m.header.MsgType == "" || m.header.MsgID == "" {
-				t.Fatalf("accepted a header without msg_type or msg_id: %s", m.rawHeader)
+		if sign && d >= 0 && len(frames) >= d+6 {
+			frames[d+1] = key.sign(frames[d+2], frames[d+3], frames[d+4], frames[d+5])
+		}
+		const maxSize = 1 << 16
+		hist := newDigestHistory(8)
+		m, err := decodeMessage(frames, key, hist, maxSize)
+		total := len(data) - (len(frames) - 1) // the NUL separators are not frame bytes
+		switch {
+		case total > maxSize:
+			if wireKind(err) != "too large" {
+				t.Fatalf("%d bytes over the cap: %v", total, err)
 			}
-			for _, raw := range [][]byte{m.rawHeader, m.parent, m.metadata, m.content} {
-				if !json.Valid(raw) {
-					t.Fatalf("accepted invalid JSON %q", raw)
-				}
+		case d < 0:
+			if wireKind(err) != "no delimiter" {
+				t.Fatalf("no delimiter: %v", err)
 			}
-		} else if wireKind(err) == "" {
-			t.Fatalf("error of no kind: %v", err)
+		case len(frames) < d+6:
+			if wireKind(err) != "malformed" || m != nil {
+				t.Fatalf("too few frames: %v", err)
+			}
+		case !sign:
+			// Signatures are checked before any JSON is parsed: whatever
+			// the frames hold, an unsigned or forged message is a bad
+			// signature.
+			if wireKind(err) != "bad signature" || m != nil {
+				t.Fatalf("forged message: %v, %v", m, err)
+			}
+		}
+		if err != nil {
+			if wireKind(err) == "" {
+				t.Fatalf("error of no kind: %v", err)
+			}
+			if m != nil && (wireKind(err) != "malformed" || m.header.MsgType == "" || m.header.MsgID == "") {
+				t.Fatalf("partial message %+v with %v", m.header, err)
+			}
+			return
+		}
+		if m.header.MsgType == "" || m.header.MsgID == "" {
+			t.Fatalf("accepted a header without msg_type or msg_id: %s", m.rawHeader)
+		}
+		for _, raw := range [][]byte{m.rawHeader, m.parent, m.metadata, m.content} {
+			if !isObject(raw) {
+				t.Fatalf("accepted %q, not a JSON object", raw)
+			}
+		}
+		if len(m.identities) != d || len(m.buffers) != len(frames)-d-6 {
+			t.Fatalf("%d identities and %d buffers from %d frames with the delimiter at %d", len(m.identities), len(m.buffers), len(frames), d)
+		}
+		// The same frames again are a replay.
+		if _, err := decodeMessage(frames, key, hist, maxSize); wireKind(err) != "replay" {
+			t.Fatalf("second delivery: %v, want a replay", err)
 		}
 	})
 }

@@ -17,7 +17,7 @@ import (
 
 // zmqClient is a Jupyter client made of real zmq4 sockets.
 type zmqClient struct {
-	t      *testing.T
+	t      testing.TB
 	ci     ConnectionInfo
 	signer *signer
 	shell  zmq4.Socket
@@ -28,7 +28,7 @@ type zmqClient struct {
 	cancel context.CancelFunc
 }
 
-func dialClient(t *testing.T, ci ConnectionInfo) *zmqClient {
+func dialClient(t testing.TB, ci ConnectionInfo) *zmqClient {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &zmqClient{t: t, ci: ci, signer: newSigner([]byte(ci.Key)), ctx: ctx, cancel: cancel}

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -297,8 +298,8 @@ func (p *peer) readMsg(max int) (frames [][]byte, cmd bool, oversize uint64, err
 			oversize = max64(total, 1)
 			frames = nil
 		} else {
-			body := make([]byte, size)
-			if _, err := io.ReadFull(p.br, body); err != nil {
+			body, err := readBody(p.br, size)
+			if err != nil {
 				return nil, false, 0, err
 			}
 			frames = append(frames, body)
@@ -307,6 +308,31 @@ func (p *peer) readMsg(max int) (frames [][]byte, cmd bool, oversize uint64, err
 			return frames, false, oversize, nil
 		}
 	}
+}
+
+// eagerBody is the largest frame body allocated at its announced size;
+// larger ones grow as their bytes arrive, so a peer that announces a big
+// frame (up to the size cap) and sends nothing costs no memory.
+const eagerBody = 1 << 20
+
+// readBody reads a frame body of size bytes.
+func readBody(r io.Reader, size uint64) ([]byte, error) {
+	if size <= eagerBody {
+		body := make([]byte, size)
+		_, err := io.ReadFull(r, body)
+		return body, err
+	}
+	body := make([]byte, 0, eagerBody)
+	for uint64(len(body)) < size {
+		n := int(min(size-uint64(len(body)), uint64(max(cap(body)-len(body), eagerBody))))
+		body = slices.Grow(body, n)
+		start := len(body)
+		body = body[:start+n]
+		if _, err := io.ReadFull(r, body[start:]); err != nil {
+			return nil, err
+		}
+	}
+	return body, nil
 }
 
 func max64(a, b uint64) uint64 {
