@@ -131,6 +131,9 @@ func Dgemm(o *Options, tA, tB bool, m, n, k int, alpha float64, a []float64, lda
 	return j.err
 }
 
+// packRows is the number of rows of B (not transposed) in one packing task.
+const packRows = 32
+
 // maxTile bounds MR·NR over all kernels (the edge-tile scratch space).
 const maxTile = 16 * 16
 
@@ -190,10 +193,16 @@ func (j *job) work(tmp []float64, bar *barrier) {
 			for ic := 0; ic < j.m; ic += j.mc {
 				mcw := min(j.mc, j.m-ic)
 				npa := ceilDiv(mcw, mr)
-				// Pack the A block, and the B block on its first use.
+				// Pack the A block, and the B block on its first use:
+				// by micro-panels if B is transposed, else by groups of
+				// rows (see packBRows).
 				packs := npa
 				if ic == 0 {
-					packs += npb
+					if j.tB {
+						packs += npb
+					} else {
+						packs += ceilDiv(kcw, packRows)
+					}
 				}
 				j.tasks(packs, func(t int) {
 					if t < npa {
@@ -202,6 +211,11 @@ func (j *job) work(tmp []float64, bar *barrier) {
 						return
 					}
 					t -= npa
+					if !j.tB {
+						p0 := t * packRows
+						packBRows(j.bp, nr, bStride, j.b, j.ldb, pc, jcc, nbw, p0, min(p0+packRows, kcw))
+						return
+					}
 					jj := t * nr
 					packB(j.bp[t*bStride:], nr, j.tB, j.b, j.ldb, pc, jcc+jj, kcw, min(nr, nbw-jj))
 				})
