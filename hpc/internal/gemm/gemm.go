@@ -217,7 +217,7 @@ func (j *job) work(tmp []float64, bar *barrier) {
 						return
 					}
 					jj := t * nr
-					packB(j.bp[t*bStride:], nr, j.tB, j.b, j.ldb, pc, jcc+jj, kcw, min(nr, nbw-jj))
+					packBT(j.bp[t*bStride:], nr, j.b, j.ldb, pc, jcc+jj, kcw, min(nr, nbw-jj))
 				})
 				if sync(false) {
 					return

@@ -83,20 +83,13 @@ func packA14(dst, a []float64, lda, i0, p0, kc int, alpha float64) {
 	}
 }
 
-// packB packs the kc×nr block of op(B) starting at row p0 and column j0 into
-// dst as one micro-panel: dst[p*NR+j] = op(B)[p0+p][j0+j]. Columns nr…NR-1
-// are zeroed. op(B) is B (row-major, stride ldb) or, if tB, its transpose.
-func packB(dst []float64, NR int, tB bool, b []float64, ldb, p0, j0, kc, nr int) {
+// packBT packs the kc×nr block of op(B) = Bᵀ starting at row p0 and column
+// j0 into dst as one micro-panel: dst[p*NR+j] = op(B)[p0+p][j0+j] =
+// b[(j0+j)*ldb+p0+p]. Columns nr…NR-1 are zeroed. (B not transposed is
+// packed by packBRows.)
+func packBT(dst []float64, NR int, b []float64, ldb, p0, j0, kc, nr int) {
 	dst = dst[:kc*NR]
-	if !tB {
-		for p := 0; p < kc; p++ {
-			d := dst[p*NR : p*NR+NR]
-			copy(d, b[(p0+p)*ldb+j0:(p0+p)*ldb+j0+nr])
-			clear(d[nr:])
-		}
-		return
-	}
-	// op(B)[p][j] = b[j*ldb+p]: column j of the panel is contiguous in b.
+	// Column j of the panel is contiguous in b.
 	for j := 0; j < nr; j++ {
 		src := b[(j0+j)*ldb+p0 : (j0+j)*ldb+p0+kc]
 		d := dst[j:]
