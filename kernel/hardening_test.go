@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -558,6 +559,59 @@ func TestReadBodyLazy(t *testing.T) {
 		got, err := readBody(bytes.NewReader(src), uint64(n))
 		if err != nil || !bytes.Equal(got, src) {
 			t.Fatalf("size %d: %v", n, err)
+		}
+	}
+}
+
+// TestLogsOnlyToLogger: with a logger configured the kernel writes nothing
+// to os.Stdout or os.Stderr (which a cell may own) during a whole life:
+// startup, dropped messages, requests, shutdown.
+func TestLogsOnlyToLogger(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldOut, oldErr := os.Stdout, os.Stderr
+	os.Stdout, os.Stderr = w, w
+	restored := false
+	restore := func() {
+		if !restored {
+			os.Stdout, os.Stderr = oldOut, oldErr
+			restored = true
+		}
+	}
+	defer restore()
+	var logs logBuffer
+	logs.t = io.Discard
+	k, err := New(loopbackInfo(), newFake(), WithLogOutput(&logs))
+	if err != nil {
+		restore()
+		t.Fatal(err)
+	}
+	runErr := make(chan error, 1)
+	go func() { runErr <- k.Run(context.Background()) }()
+	ci := k.ConnectionInfo()
+	c := dialRaw(t, ci.endpoint(ci.ShellPort), ci.Key, zmq4.Dealer)
+	forged := clientFrames(newSigner([]byte("wrong")), nil, `{"msg_id":"f","msg_type":"kernel_info_request"}`, "{}", "{}", "{}")
+	c.p.writeMsg(forged)
+	c.p.writeMsg([][]byte{[]byte("garbage")})
+	c.roundTrip(t, "kernel_info_request", "{}")
+	c.roundTrip(t, "execute_request", `{"code":"fail boom"}`)
+	c.roundTrip(t, "frobnicate_request", `{}`)
+	c.roundTrip(t, "shutdown_request", `{"restart":false}`)
+	if err := <-runErr; err != nil {
+		restore()
+		t.Fatal(err)
+	}
+	restore()
+	w.Close()
+	leaked, _ := io.ReadAll(r)
+	if len(leaked) > 0 {
+		t.Errorf("the kernel wrote to stdout/stderr:\n%s", leaked)
+	}
+	for _, want := range []string{"kernel started", "bad signature", "unknown message type", "shutdown requested", "kernel stopped"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("no %q in the log:\n%s", want, logs.String())
 		}
 	}
 }
