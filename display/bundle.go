@@ -193,6 +193,9 @@ func PlainText(v any) string {
 	case string:
 		return x
 	}
+	if w, ok := unwrap(v); ok {
+		return PlainText(w)
+	}
 	rv := reflect.ValueOf(v)
 	if rv.Kind() == reflect.Pointer && !rv.IsNil() {
 		rv = rv.Elem()
@@ -203,8 +206,32 @@ func PlainText(v any) string {
 	return fmt.Sprintf("%v", v)
 }
 
+// unwrap returns the value inside an interface wrapper of the Go
+// interpreter: a struct whose first field, IValue, holds the wrapped value
+// and whose other fields are W-prefixed funcs implementing the methods. A
+// cell's value passed to a native function arrives so wrapped when its type
+// has methods of the renderer interfaces. (yaegi v0.16 sets IValue right
+// for pointers only; for a struct value it holds the last field.)
+func unwrap(v any) (any, bool) {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Struct || rv.NumField() < 2 {
+		return nil, false
+	}
+	rt := rv.Type()
+	if f := rt.Field(0); f.Name != "IValue" || f.Type.Kind() != reflect.Interface {
+		return nil, false
+	}
+	for i := 1; i < rt.NumField(); i++ {
+		if f := rt.Field(i); f.Type.Kind() != reflect.Func || !strings.HasPrefix(f.Name, "W") {
+			return nil, false
+		}
+	}
+	return rv.Field(0).Interface(), true
+}
+
 // withText makes sure b has a text/plain entry: from v when there is one,
-// else a placeholder naming the richest content.
+// else from the HTML, Markdown or LaTeX content, else a placeholder naming
+// the content types.
 func withText(b Bundle, v any) Bundle {
 	if b == nil {
 		b = Bundle{}
@@ -216,16 +243,25 @@ func withText(b Bundle, v any) Bundle {
 	for k, c := range b {
 		out[k] = c
 	}
-	switch {
-	case v != nil:
+	_, isStringer := v.(fmt.Stringer)
+	if _, isWrapper := unwrap(v); v != nil && (isStringer || !isWrapper) {
 		if _, isBundle := v.(Bundle); !isBundle {
 			out[MIMEText] = PlainText(v)
 			return out
 		}
 	}
+	// A bundle, or an interpreter's wrapper (whose wrapped value is not
+	// reliable, and whose fields carry the interpreter's names): text from
+	// the content.
 	if h, ok := b[MIMEHTML].(string); ok {
 		out[MIMEText] = htmlText(h)
 		return out
+	}
+	for _, k := range []string{MIMEMarkdown, MIMELaTeX} {
+		if t, ok := b[k].(string); ok {
+			out[MIMEText] = t
+			return out
+		}
 	}
 	kinds := make([]string, 0, len(b))
 	for k := range b {

@@ -249,3 +249,44 @@ func TestHTMLTextTruncates(t *testing.T) {
 		t.Errorf("table text = %q", got)
 	}
 }
+
+// interpWrapper mimics the interface wrappers the Go interpreter passes to
+// native code for a cell's types with methods.
+type interpWrapper struct {
+	IValue any
+	WHTML  func() string
+}
+
+func (w interpWrapper) HTML() string { return w.WHTML() }
+
+type interpStringWrapper struct {
+	IValue  any
+	WHTML   func() string
+	WString func() string
+}
+
+func (w interpStringWrapper) HTML() string   { return w.WHTML() }
+func (w interpStringWrapper) String() string { return w.WString() }
+
+func TestRenderInterpreterWrappers(t *testing.T) {
+	html := func() string { return "<i>a</i> &amp; b" }
+	tests := []struct {
+		name string
+		v    any
+		text string
+	}{
+		{"text from html", interpWrapper{IValue: "junk", WHTML: html}, "a & b"},
+		{"text from String", interpStringWrapper{IValue: 1, WHTML: html, WString: func() string { return "S" }}, "S"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, _ := Render(tt.v)
+			if b[MIMEHTML] != "<i>a</i> &amp; b" || b[MIMEText] != tt.text {
+				t.Errorf("Render = %v, want html and text %q", b, tt.text)
+			}
+		})
+	}
+	if got := PlainText(interpWrapper{IValue: &struct{ N int }{3}, WHTML: html}); got != "&{N:3}" {
+		t.Errorf("PlainText of a wrapper = %q, want the wrapped value", got)
+	}
+}
