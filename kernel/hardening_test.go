@@ -615,3 +615,60 @@ func TestLogsOnlyToLogger(t *testing.T) {
 		}
 	}
 }
+
+// TestSoakShort runs a few thousand executes with output over real sockets
+// after a warm-up: the goroutine count stays flat and the heap does not
+// grow. The bounds are generous; the point is to catch a real leak (a
+// goroutine or a buffer per request). The long soak is `make soak`.
+func TestSoakShort(t *testing.T) {
+	n := 2000
+	if raceEnabled || testing.Short() {
+		n = 500
+	}
+	k, _, _ := startZMQKernel(t, loopbackInfo(), newFake(), WithLogOutput(io.Discard))
+	c := dialClient(t, k.ConnectionInfo())
+	c.waitReady()
+	run := func(i int) {
+		id := c.send(c.shell, "execute_request", map[string]any{"code": fmt.Sprintf("print line %d\nvalue %d", i, i), "silent": false, "store_history": i%2 == 0})
+		if r, ok := c.recv(c.shell, 10*time.Second); !ok || r.parent.MsgID != id || r.content["status"] != "ok" {
+			t.Fatalf("execute %d: %v", i, r)
+		}
+		for {
+			m, ok := c.recv(c.iopub, 10*time.Second)
+			if !ok {
+				t.Fatalf("no idle for execute %d", i)
+			}
+			if m.parent.MsgID == id && m.header.MsgType == "status" && m.content["execution_state"] == "idle" {
+				return
+			}
+		}
+	}
+	measure := func() (int, uint64) {
+		runtime.GC()
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return runtime.NumGoroutine(), ms.HeapInuse
+	}
+	for i := range n / 5 {
+		run(i)
+	}
+	g0, h0 := measure()
+	lat := make([]time.Duration, 0, n)
+	for i := range n {
+		start := time.Now()
+		run(i)
+		lat = append(lat, time.Since(start))
+	}
+	g1, h1 := measure()
+	p50, p99 := percentiles(lat)
+	t.Logf("%d executes: goroutines %d → %d, heap %d KiB → %d KiB, p50 %v, p99 %v", n, g0, g1, h0>>10, h1>>10, p50, p99)
+	if g1 > g0+2 {
+		t.Errorf("goroutines grew from %d to %d", g0, g1)
+	}
+	// History keeps every stored cell (a few hundred bytes each); allow that
+	// and slack, not a leak of a message or buffer per request.
+	if grown := int64(h1) - int64(h0); grown > 8<<20 {
+		t.Errorf("heap grew by %d KiB over %d executes", grown>>10, n)
+	}
+}
