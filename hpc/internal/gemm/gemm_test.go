@@ -152,11 +152,15 @@ func forEachKernel(t *testing.T, f func(t *testing.T, name string)) {
 
 func TestDgemmShapes(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(1, 2))
+	pads, abs := []int{0, 3}, [][2]float64{{1, 0}, {-1.5, 1}, {0.5, -2}, {0, 0.5}}
+	if raceEnabled { // the race detector slows the plain-Go paths tenfold
+		pads, abs = pads[1:], abs[1:3]
+	}
 	forEachKernel(t, func(t *testing.T, kernel string) {
 		for _, s := range shapes {
 			for _, tr := range transposes {
-				for _, pad := range []int{0, 3} {
-					for _, ab := range [][2]float64{{1, 0}, {-1.5, 1}, {0.5, -2}, {0, 0.5}} {
+				for _, pad := range pads {
+					for _, ab := range abs {
 						p := newProblem(rnd, tr[0], tr[1], s.m, s.n, s.k, pad, ab[0], ab[1])
 						for _, w := range []int{1, 2, 3} {
 							copyC := append([]float64(nil), p.c...)
@@ -189,7 +193,9 @@ func TestDgemmBlocks(t *testing.T) {
 		{[4]int{20, 13, 17, 40}, shapes},
 		{[4]int{64, 32, 48, 96}, shapes},
 	}
-	if !testing.Short() && !raceEnabled {
+	if raceEnabled {
+		configs = configs[1:] // 1×1 blocks: a barrier per multiply-add
+	} else if !testing.Short() {
 		configs = append(configs, config{[4]int{64, 32, 48, 96}, bigShapes}, config{[4]int{100, 200, 50, 150}, bigShapes})
 	}
 	forEachKernel(t, func(t *testing.T, kernel string) {
