@@ -1,6 +1,9 @@
 package hpc
 
-import "math"
+import (
+	"math"
+	"time"
+)
 
 // Locate locates every event with the same answers as LocateExhaustive —
 // the same grid point and amplitude (the first minimum in x, y, z, A order)
@@ -16,12 +19,15 @@ import "math"
 // with ĝ = g/|g|, and over the A grid at the grid value nearest A* (clamped to
 // the axis). For all events at once the products ĝ·o form a matrix product,
 // (grid points × stations) times (stations × events). Locate computes it
-// over compact blocks of 4×4×4 grid points and batches of events, and skips
-// a block for an event when the bound |ĝ_c·o| + ρ·|o| on |ĝ·o| over the block
-// (ĝ_c the unit model of the block's centre, ρ the largest distance of the
-// block's unit models from it) shows that no point of the block can beat the
-// event's best misfit so far, which starts from the best block centre. The
-// points that pass the bound test are evaluated with the reference
+// for batches of events over a tree of boxes of grid points: leaves of
+// 4×4×4 points, and parents of 2×2×2 children, two levels up. It skips a box
+// for an event when the cone that holds the box's unit models (the unit
+// model ĝc of a point at its centre, and the largest angle α between it and
+// the box's unit models) shows that no point of the box can beat the
+// event's best misfit so far: |ĝ·o| < √thr for all of them, where a point
+// needs (ĝ·o)² ≥ thr = Σo² - best (see fastWorker.visit). The best starts
+// from a good box centre found by descending the tree. The points that pass
+// are evaluated with the reference
 // arithmetic at every amplitude whose quadratic misfit lies within a relative
 // 1e-9 of the best: near-ties are settled exactly as the exhaustive search
 // settles them, and the reported misfit is the reference misfit of the
@@ -40,8 +46,11 @@ func Locate(stations []Station, events []Event, g Grid, B float64) ([]Location, 
 }
 
 const (
-	// blockEdge is the edge, in grid points, of Locate's blocks.
+	// blockEdge is the edge, in grid points, of the leaves of Locate's tree.
 	blockEdge = 4
+	// treeLevels is the number of levels of parents above the leaves: a
+	// root covers up to 4·2^treeLevels points along each axis.
+	treeLevels = 2
 	// fastMaxBatch is the largest batch of events Locate's workers keep
 	// state for.
 	fastMaxBatch = 4096
@@ -136,22 +145,234 @@ func (pr *locProblem) unitModel(lo, hi [3]int, gh, nrm []float64) int {
 	return i
 }
 
+// treeBox is a box of blocks while the tree is built.
+type treeBox struct {
+	lo, hi [3]int // in blocks, per axis
+	kids   []int  // indices into the level below
+}
+
+// node is a box of Locate's tree: the cone that holds its unit models, and
+// its children.
+type node struct {
+	cosA, sinA float64 // of the angular radius α; cosA = -1 means no bound
+	alpha      float64
+	kids       [2]int32 // children: fm.kid[kids[0]:kids[1]]
+	leaf       int32    // leaves: the position in the leaf order; -1 otherwise
+	leaves     [2]int32 // the leaves under the node, in leaf order
+	lo, hi     [3]int   // the node's grid points, per axis
+}
+
 // fastModel is what Locate knows of the grid before it sees events.
 type fastModel struct {
 	pr *locProblem
 	bk blocking
 	S  int
-	// The unit model vectors and norms of the whole grid, block after block
-	// (block b's rows are [off[b], off[b+1])), or nil if over budget.
+	// The tree: nodes (roots first), the unit models of their centre points
+	// (rows of S), the children lists, and per leaf position its node.
+	nodes  []node
+	center []float64
+	cidx   []int // per node, the linear grid index of its centre point
+	kid    []int32
+	roots  int
+	leafNd []int32
+	// The unit model vectors and norms of the whole grid, leaf after leaf
+	// in leaf order (leaf i's rows are [off[i], off[i+1])). gh and nrm are
+	// nil if over budget: workers then compute a root's models when they
+	// start on it, at offsets relative to the root's first leaf.
 	off     []int
 	gh, nrm []float64
-	// Per block: the unit model vector of its centre point, the centre's
-	// linear grid index, and the cosine and sine of the block's angular
-	// radius α, the largest angle between the unit model vectors of its
-	// points and the centre's (slightly enlarged to absorb rounding).
-	center     []float64
-	cidx       []int
-	cosA, sinA []float64
+}
+
+// buildTree makes the tree over the blocks: each level groups the previous
+// one's boxes by 2×2×2, treeLevels times (fewer if the grid runs out). Nodes
+// are numbered roots first, then depth first, so that every node's children
+// are contiguous and every node's leaves are a range of the leaf order.
+func (fm *fastModel) buildTree() {
+	bk := &fm.bk
+	level := make([]treeBox, 0, bk.nb)
+	for b := range bk.nb {
+		i := [3]int{b / (bk.m[1] * bk.m[2]), b / bk.m[2] % bk.m[1], b % bk.m[2]}
+		level = append(level, treeBox{lo: i, hi: [3]int{i[0] + 1, i[1] + 1, i[2] + 1}})
+	}
+	levels := [][]treeBox{level}
+	dims := bk.m
+	for range treeLevels {
+		if dims == [3]int{1, 1, 1} {
+			break
+		}
+		up := [3]int{(dims[0] + 1) / 2, (dims[1] + 1) / 2, (dims[2] + 1) / 2}
+		below := levels[len(levels)-1]
+		next := make([]treeBox, 0, up[0]*up[1]*up[2])
+		for i := range up[0] {
+			for j := range up[1] {
+				for k := range up[2] {
+					var kids []int
+					for ci := 2 * i; ci < min(2*i+2, dims[0]); ci++ {
+						for cj := 2 * j; cj < min(2*j+2, dims[1]); cj++ {
+							for ck := 2 * k; ck < min(2*k+2, dims[2]); ck++ {
+								kids = append(kids, (ci*dims[1]+cj)*dims[2]+ck)
+							}
+						}
+					}
+					first, last := below[kids[0]], below[kids[len(kids)-1]]
+					next = append(next, treeBox{lo: first.lo, hi: last.hi, kids: kids})
+				}
+			}
+		}
+		levels = append(levels, next)
+		dims = up
+	}
+	top := levels[len(levels)-1]
+	fm.roots = len(top)
+	fm.nodes = make([]node, len(top), bk.nb*8/7+len(top)+1)
+	fm.leafNd = make([]int32, 0, bk.nb)
+	var fill func(id int32, lv, i int)
+	fill = func(id int32, lv, i int) {
+		bx := levels[lv][i]
+		n := node{leaf: -1, leaves: [2]int32{int32(len(fm.leafNd)), 0}}
+		for a := range 3 {
+			n.lo[a] = bx.lo[a] * blockEdge
+			n.hi[a] = min(bx.hi[a]*blockEdge, bk.n[a])
+		}
+		if lv == 0 {
+			n.leaf = int32(len(fm.leafNd))
+			fm.leafNd = append(fm.leafNd, id)
+		} else {
+			first := int32(len(fm.kid))
+			for range bx.kids {
+				fm.kid = append(fm.kid, int32(len(fm.nodes)))
+				fm.nodes = append(fm.nodes, node{})
+			}
+			n.kids = [2]int32{first, int32(len(fm.kid))}
+			for c, k := range bx.kids {
+				fill(fm.kid[int(first)+c], lv-1, k)
+			}
+		}
+		n.leaves[1] = int32(len(fm.leafNd))
+		fm.nodes[id] = n
+	}
+	for i := range top {
+		fill(int32(i), len(levels)-1, i)
+	}
+	fm.center = make([]float64, len(fm.nodes)*fm.S)
+	fm.cidx = make([]int, len(fm.nodes))
+	fm.off = make([]int, len(fm.leafNd)+1)
+	for i, id := range fm.leafNd {
+		n := &fm.nodes[id]
+		fm.off[i+1] = fm.off[i] + (n.hi[0]-n.lo[0])*(n.hi[1]-n.lo[1])*(n.hi[2]-n.lo[2])
+	}
+}
+
+// leafModels returns the unit models and norms of leaf i: from the cache,
+// or from a worker's buffers holding the leaves from position base on.
+func (fm *fastModel) leafModels(i int, gh, nrm []float64, base int) ([]float64, []float64) {
+	if fm.gh != nil {
+		gh, nrm, base = fm.gh, fm.nrm, 0
+	}
+	lo, hi := fm.off[i]-fm.off[base], fm.off[i+1]-fm.off[base]
+	return gh[lo*fm.S : hi*fm.S], nrm[lo:hi]
+}
+
+// rootModels computes, into gh and nrm, the unit models of the leaves of
+// root r (when the grid's models are not cached).
+func (fm *fastModel) rootModels(r int, gh, nrm []float64) {
+	n := &fm.nodes[r]
+	base := int(n.leaves[0])
+	for i := base; i < int(n.leaves[1]); i++ {
+		ln := &fm.nodes[fm.leafNd[i]]
+		g, m := fm.leafModels(i, gh, nrm, base)
+		fm.pr.unitModel(ln.lo, ln.hi, g, m)
+	}
+}
+
+// setCenter computes the unit model of node id's centre point.
+func (fm *fastModel) setCenter(id int) {
+	n := &fm.nodes[id]
+	var lo, hi [3]int
+	for a := range 3 {
+		lo[a] = n.lo[a] + (n.hi[a]-n.lo[a])/2
+		hi[a] = lo[a] + 1
+	}
+	var nrm [1]float64
+	fm.pr.unitModel(lo, hi, fm.center[id*fm.S:(id+1)*fm.S], nrm[:])
+	fm.cidx[id] = (lo[0]*fm.bk.n[1]+lo[1])*fm.bk.n[2] + lo[2]
+}
+
+// setRadius sets node id's angular radius from the largest chord d between
+// its centre's unit model and the unit vectors it must hold, plus the
+// largest angular radius of what those vectors stand for (its children's).
+func (fm *fastModel) setRadius(id int, chord, extra float64) {
+	n := &fm.nodes[id]
+	// The angle between unit vectors at chord distance d is 2·asin(d/2);
+	// enlarged to absorb rounding.
+	n.alpha = (2*math.Asin(min(1, chord/2))+extra)*(1+1e-12) + 1e-15
+	if n.alpha >= math.Pi/2 {
+		// No useful bound (underflowed or very different models): the
+		// test always passes.
+		n.cosA, n.sinA = -1, 0
+		return
+	}
+	n.cosA, n.sinA = math.Cos(n.alpha), math.Sin(n.alpha)
+}
+
+// summarizeLeaf computes leaf i's unit models (into the cache, or into
+// gh and nrm), its centre and its radius.
+func (fm *fastModel) summarizeLeaf(i int, gh, nrm []float64) {
+	id := int(fm.leafNd[i])
+	n := &fm.nodes[id]
+	g, m := gh, nrm
+	if fm.gh != nil {
+		g, m = fm.leafModels(i, nil, nil, 0)
+	}
+	np := fm.pr.unitModel(n.lo, n.hi, g, m)
+	fm.setCenter(id)
+	c := fm.center[id*fm.S : (id+1)*fm.S]
+	chord := 0.0
+	for p := range np {
+		chord = max(chord, distSq(g[p*fm.S:(p+1)*fm.S], c))
+	}
+	fm.setRadius(id, math.Sqrt(chord), 0)
+}
+
+// summarizeParent computes parent id's centre, and its radius from its
+// children's cones: a child's unit models lie within the child's α of the
+// child's centre, so within angle(centre, child centre) + α of the centre.
+func (fm *fastModel) summarizeParent(id int) {
+	fm.setCenter(id)
+	n := &fm.nodes[id]
+	c := fm.center[id*fm.S : (id+1)*fm.S]
+	alpha := 0.0
+	for _, k := range fm.kid[n.kids[0]:n.kids[1]] {
+		kn := &fm.nodes[k]
+		if kn.cosA < 0 {
+			alpha = math.Pi
+			break
+		}
+		d := math.Sqrt(distSq(fm.center[int(k)*fm.S:int(k+1)*fm.S], c))
+		alpha = max(alpha, 2*math.Asin(min(1, d/2))*(1+1e-12)+kn.alpha)
+	}
+	fm.setRadius(id, 0, alpha)
+}
+
+// distSq is |a-b|².
+func distSq(a, b []float64) float64 {
+	b = b[:len(a)]
+	d := 0.0
+	for s, v := range a {
+		t := v - b[s]
+		d += t * t
+	}
+	return d
+}
+
+// dot is a·b.
+func dot(a, b []float64) float64 {
+	b = b[:len(a)]
+	d := 0.0
+	for s, v := range a {
+		d += v * b[s]
+	}
+	return d
 }
 
 func locate(pool *Pool, stations []Station, events []Event, g Grid, B float64) ([]Location, error) {
@@ -164,40 +385,41 @@ func locate(pool *Pool, stations []Station, events []Event, g Grid, B float64) (
 	}
 	S := len(stations)
 	fm := &fastModel{pr: pr, bk: newBlocking(len(pr.xs), len(pr.ys), len(pr.zs)), S: S}
-	nb := fm.bk.nb
-	fm.center = make([]float64, nb*S)
-	fm.cidx = make([]int, nb)
-	fm.cosA = make([]float64, nb)
-	fm.sinA = make([]float64, nb)
+	fm.buildTree()
+	nLeaves := len(fm.leafNd)
 	if pr.np*(S+1)*8 <= modelCacheBytes {
-		fm.off = make([]int, nb+1)
-		for b := range nb {
-			lo, hi := fm.bk.block(b)
-			fm.off[b+1] = fm.off[b] + (hi[0]-lo[0])*(hi[1]-lo[1])*(hi[2]-lo[2])
-		}
 		fm.gh = make([]float64, pr.np*S)
 		fm.nrm = make([]float64, pr.np)
+	}
+	// The most points under one root, for the workers' buffers.
+	rootPoints := 0
+	for r := range fm.roots {
+		n := &fm.nodes[r]
+		rootPoints = max(rootPoints, fm.off[n.leaves[1]]-fm.off[n.leaves[0]])
 	}
 	eb := min(len(events), fastMaxBatch)
 	nBatch := (len(events) + eb - 1) / eb
 	const (
-		blockWeight = 20 * blockEdge * blockEdge * blockEdge // the model of a block, in dot products
-		unitWeight  = 16                                     // one block for one event
+		leafWeight = 20 * blockEdge * blockEdge * blockEdge // a leaf's models, in dot products
+		seedWeight = 64                                     // one event's first guess
 	)
-	prog := newProgress("Locate", nb*blockWeight+len(events)*nb/S+nb*len(events)*unitWeight/S)
+	rootWeight := max(1, eb*nLeaves/fm.roots) // one root for a batch: about one dot per leaf and event
+	prog := newProgress("Locate", nLeaves*leafWeight+len(fm.nodes)*S+len(events)*seedWeight+nBatch*fm.roots*rootWeight)
 	res := newResults(len(events))
 
-	// Pass 1: unit model vectors (kept if within budget), centres and radii.
-	err = pool.run(prog, nb, blockWeight, func() (chunkFunc, func()) {
+	// Pass 1: the leaves' unit models (kept if within budget), centres and
+	// radii; then the parents', level by level from the leaves up (a
+	// parent's children come after it in depth-first order).
+	err = pool.run(prog, nLeaves, leafWeight, func() (chunkFunc, func()) {
 		var gh, nrm []float64
 		if fm.gh == nil {
 			gh = make([]float64, blockEdge*blockEdge*blockEdge*S)
 			nrm = make([]float64, blockEdge*blockEdge*blockEdge)
 		}
 		return func(lo, hi int, cur *cursor) error {
-			for b := lo; b < hi; b++ {
-				cur.index = b
-				fm.summarize(b, gh, nrm)
+			for i := lo; i < hi; i++ {
+				cur.index = i
+				fm.summarizeLeaf(i, gh, nrm)
 			}
 			return nil
 		}, nil
@@ -205,9 +427,16 @@ func locate(pool *Pool, stations []Station, events []Event, g Grid, B float64) (
 	if err != nil {
 		return nil, locateFailure(err)
 	}
+	for id := len(fm.nodes) - 1; id >= 0; id-- {
+		if fm.nodes[id].leaf < 0 {
+			fm.summarizeParent(id)
+		}
+	}
+	prog.add(len(fm.nodes)*S, time.Now())
 
-	// Pass 2: a first guess per event, the best block centre.
-	err = pool.run(prog, len(events), max(1, nb/S), func() (chunkFunc, func()) {
+	// Pass 2: a first guess per event: the centre of the leaf reached by
+	// descending from the best root centre to the best child centre.
+	err = pool.run(prog, len(events), seedWeight, func() (chunkFunc, func()) {
 		ex, r := make([]float64, S), make([]float64, S)
 		return func(lo, hi int, cur *cursor) error {
 			for e := lo; e < hi; e++ {
@@ -221,8 +450,9 @@ func locate(pool *Pool, stations []Station, events []Event, g Grid, B float64) (
 		return nil, locateFailure(err)
 	}
 
-	// Pass 3: every block for every event, skipping blocks that cannot win.
-	err = pool.run(prog, nBatch*nb, eb*unitWeight/S, func() (chunkFunc, func()) {
+	// Pass 3: every root for every event, descending only into the boxes
+	// that can hold a better trial.
+	err = pool.run(prog, nBatch*fm.roots, rootWeight, func() (chunkFunc, func()) {
 		w := &fastWorker{
 			fm:    fm,
 			res:   res,
@@ -235,18 +465,18 @@ func locate(pool *Pool, stations []Station, events []Event, g Grid, B float64) (
 			batch: -1,
 		}
 		if fm.gh == nil {
-			w.gh = make([]float64, blockEdge*blockEdge*blockEdge*S)
-			w.nrm = make([]float64, blockEdge*blockEdge*blockEdge)
+			w.gh = make([]float64, rootPoints*S)
+			w.nrm = make([]float64, rootPoints)
 		}
 		return func(lo, hi int, cur *cursor) error {
 			for u := lo; u < hi; u++ {
 				cur.index = u
-				batch, b := u/nb, u%nb
+				batch, r := u/fm.roots, u%fm.roots
 				if batch != w.batch {
 					w.flush()
 					w.startBatch(batch, batch*eb, min((batch+1)*eb, len(events)))
 				}
-				w.block(b)
+				w.root(r)
 			}
 			return nil
 		}, w.flush
@@ -258,58 +488,28 @@ func locate(pool *Pool, stations []Station, events []Event, g Grid, B float64) (
 	return pr.locations(res)
 }
 
-// summarize computes block b's unit models (into the cache, or into gh and
-// nrm), its centre and its radius.
-func (fm *fastModel) summarize(b int, gh, nrm []float64) {
-	S := fm.S
-	lo, hi := fm.bk.block(b)
-	if fm.gh != nil {
-		gh = fm.gh[fm.off[b]*S : fm.off[b+1]*S]
-		nrm = fm.nrm[fm.off[b]:fm.off[b+1]]
-	}
-	n := fm.pr.unitModel(lo, hi, gh, nrm)
-	wx, wy, wz := hi[0]-lo[0], hi[1]-lo[1], hi[2]-lo[2]
-	ic := ((wx/2)*wy+wy/2)*wz + wz/2
-	c := fm.center[b*S : b*S+S]
-	copy(c, gh[ic*S:ic*S+S])
-	fm.cidx[b] = fm.bk.point(lo, hi, ic)
-	chord := 0.0
-	for i := range n {
-		d := 0.0
-		for s, v := range gh[i*S : i*S+S] {
-			t := v - c[s]
-			d += t * t
-		}
-		chord = max(chord, d)
-	}
-	// The angle between unit vectors at chord distance d is 2·asin(d/2).
-	alpha := 2*math.Asin(min(1, math.Sqrt(chord)/2))*(1+1e-12) + 1e-15
-	if alpha >= math.Pi/2 {
-		// No useful bound (the block holds underflowed or very different
-		// models): make the test always pass.
-		fm.cosA[b], fm.sinA[b] = -1, 0
-		return
-	}
-	fm.cosA[b], fm.sinA[b] = math.Cos(alpha), math.Sin(alpha)
-}
-
-// seed returns the best trial of event e at the centre of the block whose
-// centre fits it best.
+// seed returns the best trial of event e at the centre of the leaf reached
+// from the root whose centre fits it best, through the best-fitting child
+// at each level.
 func (fm *fastModel) seed(e int, ex, r []float64) best {
 	S := fm.S
 	o := fm.pr.events[e].Amp[:S]
-	bb, bc := 0, math.Inf(-1)
-	for b := range fm.bk.nb {
-		c := fm.center[b*S : b*S+S]
-		d := 0.0
-		for s, v := range o[:len(c)] {
-			d += c[s] * v
-		}
-		if d > bc {
-			bb, bc = b, d
+	id, bc := 0, math.Inf(-1)
+	for i := range fm.roots {
+		if d := dot(fm.center[i*S:(i+1)*S], o); d > bc {
+			id, bc = i, d
 		}
 	}
-	p := fm.cidx[bb]
+	for fm.nodes[id].leaf < 0 {
+		n := &fm.nodes[id]
+		bc = math.Inf(-1)
+		for _, k := range fm.kid[n.kids[0]:n.kids[1]] {
+			if d := dot(fm.center[int(k)*S:int(k+1)*S], o); d > bc {
+				id, bc = int(k), d
+			}
+		}
+	}
+	p := fm.cidx[id]
 	fm.pr.geometry(p, p+1, ex, r)
 	bt := best{err: math.Inf(1), p: -1}
 	for k, a := range fm.pr.as {
@@ -325,13 +525,14 @@ type fastWorker struct {
 	fm  *fastModel
 	res *results
 
-	gh, nrm []float64 // the current block's unit models, when not cached
+	gh, nrm []float64 // the current root's unit models, when not cached
+	base    int       // the current root's first leaf
 	ex, r   []float64 // one point's attenuations and distances
 
 	batch, e0 int
 	local     []best    // best trial so far per event of the batch
 	thr       []float64 // per event: a point needs (ĝ·o)² ≥ thr to be examined
-	cp, cq    []float64 // per event: √thr and √(Σo²-thr), for the block test
+	cp, cq    []float64 // per event: √thr and √(Σo²-thr), for the box test
 }
 
 // flush merges the worker's bests into the results.
@@ -363,58 +564,56 @@ func (w *fastWorker) setThreshold(l int, err float64) {
 	if thr > 0 {
 		w.cp[l], w.cq[l] = math.Sqrt(thr), math.Sqrt(max(0, soo-thr))
 	} else {
-		w.cp[l], w.cq[l] = math.Inf(-1), 0 // every block must be examined
+		// Every box must be examined: the bound is 0 for any α, and no
+		// |ĝc·o| is below it.
+		w.cp[l], w.cq[l] = 0, 0
 	}
 }
 
-// block examines block b for the events of the current batch.
+// root examines root r for the events of the current batch.
+func (w *fastWorker) root(r int) {
+	fm := w.fm
+	w.base = int(fm.nodes[r].leaves[0])
+	if fm.gh == nil {
+		fm.rootModels(r, w.gh, w.nrm)
+	}
+	events := fm.pr.events[w.e0 : w.e0+len(w.local)]
+	for l := range events {
+		w.visit(r, l, events[l].Amp[:fm.S])
+	}
+}
+
+// visit examines node id for event l of the batch, whose observations are o.
 //
-// The block test: let θ be the angle between a unit model ĝ of the block and
-// o, θc the centre's, α the block's angular radius, and β = acos(√thr/|o|)
-// (thr > 0). Every point of the block has |ĝ·o| < √thr, and none can beat the
+// The box test: let θ be the angle between a unit model ĝ of the box and o,
+// θc the centre's, α the box's angular radius, and β = acos(√thr/|o|)
+// (thr > 0). Every point of the box has |ĝ·o| < √thr, and none can beat the
 // event's best, when [θc-α, θc+α] lies inside (β, π-β), that is when
 // |cos θc| < cos(α+β). Multiplied by |o|, with ĝc·o = |o|·cos θc, that is
 //
 //	|ĝc·o| < cos α·√thr - sin α·√(Σo²-thr).
-func (w *fastWorker) block(b int) {
+func (w *fastWorker) visit(id, l int, o []float64) {
 	fm := w.fm
 	S := fm.S
-	lo, hi := fm.bk.block(b)
-	gh, nrm := w.gh, w.nrm
-	var n int
-	if fm.gh != nil {
-		gh = fm.gh[fm.off[b]*S : fm.off[b+1]*S]
-		nrm = fm.nrm[fm.off[b]:fm.off[b+1]]
-		n = len(nrm)
-	} else {
-		n = fm.pr.unitModel(lo, hi, gh, nrm)
+	n := &fm.nodes[id]
+	if math.Abs(dot(fm.center[id*S:(id+1)*S], o)) < n.cosA*w.cp[l]-n.sinA*w.cq[l] {
+		return // no point of the box can beat the best so far
 	}
-	gh = gh[:n*S]
-	c := fm.center[b*S : b*S+S]
-	cosA, sinA := fm.cosA[b], fm.sinA[b]
-	events := fm.pr.events[w.e0 : w.e0+len(w.local)]
-	cp, cq := w.cp[:len(events)], w.cq[:len(events)]
-	for l := range events {
-		o := events[l].Amp[:len(c)]
-		d := 0.0
-		for s, v := range c {
-			d += v * o[s]
+	if n.leaf < 0 {
+		for _, k := range fm.kid[n.kids[0]:n.kids[1]] {
+			w.visit(int(k), l, o)
 		}
-		if math.Abs(d) < cosA*cp[l]-sinA*cq[l] {
-			continue // no point of the block can beat the best so far
-		}
-		thr := w.thr[l]
-		for i := 0; i < n; i++ {
-			g := gh[i*S : i*S+S]
-			o := o[:len(g)]
-			d := 0.0
-			for s, v := range g {
-				d += v * o[s]
-			}
-			if d*d >= thr {
-				w.examine(l, fm.bk.point(lo, hi, i), d, nrm[i], o)
-				thr = w.thr[l]
-			}
+		return
+	}
+	gh, nrm := fm.leafModels(int(n.leaf), w.gh, w.nrm, w.base)
+	thr := w.thr[l]
+	wy, wz := n.hi[1]-n.lo[1], n.hi[2]-n.lo[2]
+	for i := range nrm {
+		d := dot(gh[i*S:(i+1)*S], o)
+		if d*d >= thr {
+			p := ((n.lo[0]+i/(wy*wz))*fm.bk.n[1]+n.lo[1]+i/wz%wy)*fm.bk.n[2] + n.lo[2] + i%wz
+			w.examine(l, p, d, nrm[i], o)
+			thr = w.thr[l]
 		}
 	}
 }
