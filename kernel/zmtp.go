@@ -39,6 +39,7 @@ const (
 	writeTimeout     = 10 * time.Second
 	pubQueueLen      = 128 // messages queued per IOPub subscriber
 	slowSubscriber   = 10 * time.Second
+	maxPeers         = 256 // connections per socket; Jupyter needs a handful
 )
 
 var errFrameTooLarge = errors.New("frame too large")
@@ -118,13 +119,19 @@ func (l *listener) serve(onPeer func(*peer)) {
 				time.Sleep(10 * time.Millisecond)
 				continue
 			}
-			p := &peer{l: l, nc: nc, br: bufio.NewReaderSize(nc, 64<<10)}
 			l.mu.Lock()
 			if l.closed {
 				l.mu.Unlock()
 				nc.Close()
 				return
 			}
+			if len(l.conns) >= maxPeers {
+				l.mu.Unlock()
+				l.log.Warn("too many connections; refusing one", "socket", l.name, "remote", nc.RemoteAddr(), "max", maxPeers)
+				nc.Close()
+				continue
+			}
+			p := &peer{l: l, nc: nc, br: bufio.NewReaderSize(nc, 64<<10)}
 			l.conns[p] = struct{}{}
 			l.wg.Add(1)
 			l.mu.Unlock()
@@ -637,6 +644,7 @@ func serveHeartbeat(l *listener) {
 				continue
 			}
 			if oversize > 0 {
+				l.log.Warn("dropped oversized heartbeat", "bytes", oversize, "cap", 64<<10)
 				continue
 			}
 			if p.writeMsg(frames) != nil {

@@ -137,3 +137,56 @@ func TestHandshakeOverBytes(t *testing.T) {
 		t.Fatalf("peer %s %q", p.peerT, p.id)
 	}
 }
+
+// TestPeerCap: a socket refuses connections beyond maxPeers (with a log
+// line) and serves again once some are gone.
+func TestPeerCap(t *testing.T) {
+	logs := newLogBuffer(t)
+	k, _, _ := startZMQKernel(t, loopbackInfo(), newFake(), WithLogOutput(logs))
+	ci := k.ConnectionInfo()
+	addr := net.JoinHostPort(ci.IP, itoa(ci.ShellPort))
+	var conns []net.Conn
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for range maxPeers {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+	}
+	extra, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer extra.Close()
+	extra.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := extra.Read(make([]byte, 64)); err != io.EOF {
+		t.Fatalf("connection over the cap: read %v, want EOF", err)
+	}
+	logs.waitLog(t, "too many connections")
+	for _, c := range conns {
+		c.Close()
+	}
+	conns = nil
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		k.tr.(*zmqTransport).shell.mu.Lock()
+		n := len(k.tr.(*zmqTransport).shell.conns)
+		k.tr.(*zmqTransport).shell.mu.Unlock()
+		if n == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d connections still open", n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	c := dialRaw(t, ci.endpoint(ci.ShellPort), ci.Key, zmq4.Dealer)
+	if r := c.roundTrip(t, "kernel_info_request", "{}"); r.header.MsgType != "kernel_info_reply" {
+		t.Fatal(r.header.MsgType)
+	}
+}
