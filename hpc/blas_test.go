@@ -16,8 +16,11 @@ import (
 )
 
 // forEachKernel runs f with every kernel this CPU supports installed as the
-// default (which is what Float64BLAS.Dgemm uses).
+// default (which is what Float64BLAS.Dgemm uses), and with the engine
+// computing even the tiny products it otherwise leaves to gonum.
 func forEachKernel(t *testing.T, f func(t *testing.T)) {
+	defer func(prev int) { gonumBelow = prev }(gonumBelow)
+	gonumBelow = 0
 	for _, name := range gemm.Kernels() {
 		t.Run(name, func(t *testing.T) {
 			prev, err := gemm.SetKernel(name)
@@ -86,11 +89,12 @@ func TestTestblas(t *testing.T) {
 }
 
 // TestDgemmVsGonum compares every transpose case, alpha and beta (with NaN
-// in C when beta is 0), and padded leading dimensions with gonum's Dgemm.
+// in C when beta is 0), and padded leading dimensions with gonum's Dgemm,
+// with every kernel and with the defaults.
 func TestDgemmVsGonum(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(12, 13))
 	trans := []blas.Transpose{blas.NoTrans, blas.Trans, blas.ConjTrans}
-	forEachKernel(t, func(t *testing.T) {
+	check := func(t *testing.T) {
 		for _, s := range [][3]int{{0, 3, 2}, {3, 0, 2}, {4, 5, 0}, {1, 1, 1}, {15, 17, 3}, {37, 29, 61}, {70, 66, 130}} {
 			m, n, k := s[0], s[1], s[2]
 			for _, tA := range trans {
@@ -136,7 +140,10 @@ func TestDgemmVsGonum(t *testing.T) {
 				}
 			}
 		}
-	})
+	}
+	forEachKernel(t, check)
+	// With the defaults, tiny products go to gonum's loops.
+	t.Run("default", check)
 }
 
 // TestDgemmPanics checks that bad arguments panic with gonum's messages.

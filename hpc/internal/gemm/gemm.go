@@ -97,7 +97,8 @@ func Dgemm(o *Options, tA, tB bool, m, n, k int, alpha float64, a []float64, lda
 	j.ap, j.bp = ab.data, bb.data
 
 	if workers == 1 {
-		var tmp [maxTile]float64
+		tmp := tilePool.Get().(*[maxTile]float64)
+		defer tilePool.Put(tmp)
 		j.work(tmp[:], nil)
 		return j.err
 	}
@@ -113,7 +114,8 @@ func Dgemm(o *Options, tA, tB bool, m, n, k int, alpha float64, a []float64, lda
 				bar.leave(j.afterPhase)
 			}
 		}()
-		var tmp [maxTile]float64
+		tmp := tilePool.Get().(*[maxTile]float64)
+		defer tilePool.Put(tmp)
 		j.work(tmp[:], bar)
 	}
 	wg.Add(workers - 1)
@@ -136,6 +138,9 @@ const packRows = 32
 
 // maxTile bounds MR·NR over all kernels (the edge-tile scratch space).
 const maxTile = 16 * 16
+
+// tilePool holds the workers' edge-tile scratch spaces.
+var tilePool = sync.Pool{New: func() any { return new([maxTile]float64) }}
 
 // job is the shared state of one Dgemm call.
 type job struct {
