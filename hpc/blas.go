@@ -46,9 +46,11 @@ const (
 // an m×n matrix, and alpha and beta are scalars. tA and tB specify whether A or
 // B are transposed. When beta is 0, C is not read.
 //
-// It runs on up to Workers() goroutines. It panics with gonum's messages for
-// invalid arguments, and with ErrInterrupted, leaving C partially updated,
-// if the context installed with SetContext is cancelled before it finishes.
+// It runs on up to Workers() goroutines; products of fewer than 24³
+// multiply-adds (LAPACK's small blocks) run on gonum's plain loops, which are
+// faster there. It panics with gonum's messages for invalid arguments, and
+// with ErrInterrupted, leaving C partially updated, if the context installed
+// with SetContext is cancelled before it finishes.
 func (Float64BLAS) Dgemm(tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
 	switch tA {
 	default:
