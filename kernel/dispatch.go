@@ -232,7 +232,9 @@ func (k *Kernel) handleExecute(r *request) {
 		// As ipykernel does: execute requests queued while the cell ran
 		// are answered "aborted"; later ones run again. The mark is set
 		// before the reply goes out, so a request the client sends after
-		// seeing the error reply is never aborted.
+		// seeing the error reply is never aborted; requests the transport
+		// received but the readers had not yet queued count as queued.
+		k.settleInboxes()
 		last := k.shellQ.lastSeq()
 		k.stateMu.Lock()
 		if last > k.abortUpTo {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"runtime"
 	"strings"
@@ -670,5 +671,39 @@ func TestSoakShort(t *testing.T) {
 	// and slack, not a leak of a message or buffer per request.
 	if grown := int64(h1) - int64(h0); grown > 8<<20 {
 		t.Errorf("heap grew by %d KiB over %d executes", grown>>10, n)
+	}
+}
+
+// TestSettleInboxes: before aborting the queue after an error, the kernel
+// waits for messages the transport received but its readers have not yet
+// routed (bounded by settleTimeout), and not at all when they are idle.
+func TestSettleInboxes(t *testing.T) {
+	tr := newMemTransport(16)
+	cfg := defaultConfig()
+	cfg.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	k := newKernel(tr, nil, newFake(), cfg)
+	start := time.Now()
+	k.settleInboxes()
+	if d := time.Since(start); d > 10*time.Millisecond {
+		t.Errorf("idle readers: settle took %v", d)
+	}
+	tr.boxes[shellChannel] <- nil
+	tr.boxes[shellChannel] <- nil
+	go func() { // a slow reader
+		for range 2 {
+			time.Sleep(5 * time.Millisecond)
+			<-tr.boxes[shellChannel]
+			k.received[shellChannel].Add(1)
+		}
+	}()
+	k.settleInboxes()
+	if got := k.received[shellChannel].Load(); got != 2 {
+		t.Fatalf("settle returned with %d of 2 messages routed", got)
+	}
+	tr.boxes[controlChannel] <- nil // never read
+	start = time.Now()
+	k.settleInboxes()
+	if d := time.Since(start); d < settleTimeout || d > settleTimeout+time.Second {
+		t.Errorf("stuck reader: settle took %v, want about %v", d, settleTimeout)
 	}
 }

@@ -54,6 +54,8 @@ type Kernel struct {
 	abortUpTo uint64 // execute requests with seq <= abortUpTo are aborted
 	hist      history
 
+	received [3]atomic.Uint64 // messages routed by each reader (shell, control, stdin)
+
 	inputMu      sync.Mutex    // one input_request at a time
 	inputReplies chan *message // input_reply messages from the stdin reader
 
@@ -535,11 +537,28 @@ func (k *Kernel) readLoop(ch channel) {
 		select {
 		case frames := <-in:
 			k.receive(ch, frames)
+			k.received[ch].Add(1)
 		case <-k.stopReaders:
 			return
 		}
 	}
 }
+
+// settleInboxes waits (up to settleTimeout) until the shell and control
+// readers have routed every message the transport had received when it was
+// called, so that "queued" includes what arrived but was not yet decoded.
+// It returns at once when the readers are idle, as they nearly always are.
+func (k *Kernel) settleInboxes() {
+	deadline := time.Now().Add(settleTimeout)
+	for _, ch := range []channel{shellChannel, controlChannel} {
+		target := k.received[ch].Load() + uint64(len(k.tr.inbox(ch)))
+		for k.received[ch].Load() < target && time.Now().Before(deadline) {
+			time.Sleep(50 * time.Microsecond)
+		}
+	}
+}
+
+const settleTimeout = 50 * time.Millisecond
 
 func (k *Kernel) receive(ch channel, frames [][]byte) {
 	m, err := decodeMessage(frames, k.sess.signer, k.replay, k.cfg.maxSize)
