@@ -52,18 +52,29 @@ func NewTimeitResult(loops int, runs []float64, compileTime float64, precision i
 		r.All[i] = per
 		r.Best, r.Worst = min(r.Best, per), max(r.Worst, per)
 	}
-	// Mean and deviation around it, as IPython's math.fsum-based ones.
-	var sum float64
-	for _, x := range r.All {
-		sum += x
-	}
-	r.Average = sum / float64(len(r.All))
-	var ss float64
-	for _, x := range r.All {
-		ss += (x - r.Average) * (x - r.Average)
-	}
-	r.Stdev = math.Sqrt(ss / float64(len(r.All)))
+	// Mean and deviation around it, summed with compensation as IPython's
+	// math.fsum-based ones are, so that equal runs give a deviation of
+	// exactly 0 ns.
+	r.Average = fsum(r.All, func(x float64) float64 { return x }) / float64(len(r.All))
+	r.Stdev = math.Sqrt(fsum(r.All, func(x float64) float64 { return (x - r.Average) * (x - r.Average) }) / float64(len(r.All)))
 	return r
+}
+
+// fsum returns the sum of f(x) over xs with Neumaier's compensated
+// summation, which is exact to rounding for the few terms %timeit sums.
+func fsum(xs []float64, f func(float64) float64) float64 {
+	var sum, c float64
+	for _, x := range xs {
+		v := f(x)
+		t := sum + v
+		if math.Abs(sum) >= math.Abs(v) {
+			c += (sum - t) + v
+		} else {
+			c += (v - t) + sum
+		}
+		sum = t
+	}
+	return sum + c
 }
 
 // String is IPython's line: "1.23 ms ± 45.6 µs per loop (mean ± std. dev. of
