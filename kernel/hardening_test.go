@@ -160,36 +160,106 @@ func TestQueuedExecutesInOrder(t *testing.T) {
 	}
 }
 
-// TestShutdownDuringCell: a shutdown_request while a cell runs (one that
-// ignores its context, too) makes Run return within 1 s over real sockets.
+// TestShutdownDuringCell: a shutdown_request, or the cancellation of Run's
+// context (SIGTERM), while a cell runs (one that ignores its context, too)
+// makes Run return within 1 s over real sockets.
 func TestShutdownDuringCell(t *testing.T) {
-	for _, code := range []string{"block", "hang"} {
-		t.Run(code, func(t *testing.T) {
+	for _, tc := range []struct{ code, how string }{
+		{"block", "shutdown_request"}, {"hang", "shutdown_request"}, {"hang", "cancel"},
+	} {
+		t.Run(tc.code+" "+tc.how, func(t *testing.T) {
 			f := newFake()
-			k, runErr, _ := startZMQKernel(t, loopbackInfo(), f)
+			k, runErr, cancel := startZMQKernel(t, loopbackInfo(), f)
 			c := dialClient(t, k.ConnectionInfo())
 			c.waitReady()
-			c.send(c.shell, "execute_request", map[string]any{"code": code})
+			c.send(c.shell, "execute_request", map[string]any{"code": tc.code})
 			<-f.started
 			start := time.Now()
-			id := c.send(c.ctrl, "shutdown_request", map[string]any{"restart": false})
-			if r, ok := c.recv(c.ctrl, 5*time.Second); !ok || r.parent.MsgID != id {
-				t.Fatalf("shutdown_reply = %v", r)
+			want := error(nil)
+			if tc.how == "cancel" {
+				cancel()
+				want = context.Canceled
+			} else {
+				id := c.send(c.ctrl, "shutdown_request", map[string]any{"restart": false})
+				if r, ok := c.recv(c.ctrl, 5*time.Second); !ok || r.parent.MsgID != id {
+					t.Fatalf("shutdown_reply = %v", r)
+				}
 			}
 			select {
 			case err := <-runErr:
-				if err != nil {
-					t.Fatal(err)
+				if !errors.Is(err, want) || (want == nil && err != nil) {
+					t.Fatalf("Run = %v, want %v", err, want)
 				}
 				runErr <- nil
 			case <-time.After(time.Second):
 				t.Fatal("Run did not return within 1 s")
 			}
-			t.Logf("Run returned %v after the shutdown_request", time.Since(start))
+			t.Logf("Run returned %v after the %s", time.Since(start), tc.how)
 			close(f.release) // the hanging cell, left behind, ends
 			c.close()
 			checkNoLeaks(t)
 		})
+	}
+}
+
+// TestHeartbeatDuringNativeWork: while a cell keeps every core busy in
+// native code, heartbeats and control requests are still answered
+// promptly (Go preempts the busy goroutines).
+func TestHeartbeatDuringNativeWork(t *testing.T) {
+	spinning := make(chan struct{})
+	interp := funcInterp{func(ctx context.Context, req ExecuteRequest, out Output) (ExecuteResult, error) {
+		var wg sync.WaitGroup
+		var sink atomic.Uint64
+		for range runtime.GOMAXPROCS(0) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				x := uint64(1)
+				for ctx.Err() == nil {
+					for range 1 << 16 {
+						x = x*6364136223846793005 + 1442695040888963407
+					}
+				}
+				sink.Add(x)
+			}()
+		}
+		close(spinning)
+		wg.Wait()
+		return ExecuteResult{}, ctx.Err()
+	}}
+	k, _, _ := startZMQKernel(t, loopbackInfo(), interp)
+	ci := k.ConnectionInfo()
+	shell := dialRaw(t, ci.endpoint(ci.ShellPort), ci.Key, zmq4.Dealer)
+	ctrl := dialRaw(t, ci.endpoint(ci.ControlPort), ci.Key, zmq4.Dealer)
+	hb := dialRaw(t, ci.endpoint(ci.HBPort), ci.Key, zmq4.Dealer)
+	shell.send(t, "execute_request", `{"code":"spin"}`)
+	<-spinning
+	var worst time.Duration
+	for range 20 {
+		start := time.Now()
+		if err := hb.p.writeMsg([][]byte{[]byte("beat")}); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, _, err := hb.p.readMsg(1 << 10); err != nil {
+			t.Fatal(err)
+		}
+		worst = max(worst, time.Since(start))
+		time.Sleep(10 * time.Millisecond)
+	}
+	start := time.Now()
+	if r := ctrl.roundTrip(t, "kernel_info_request", "{}"); r.header.MsgType != "kernel_info_reply" {
+		t.Fatal(r.header.MsgType)
+	}
+	ctrlTime := time.Since(start)
+	if r := ctrl.roundTrip(t, "interrupt_request", "{}"); r.header.MsgType != "interrupt_reply" {
+		t.Fatal(r.header.MsgType)
+	}
+	if r := shell.recv(t); !bytes.Contains(r.content, []byte("Interrupted")) {
+		t.Fatalf("execute_reply = %s", r.content)
+	}
+	t.Logf("busy cores: heartbeat worst %v, kernel_info on control %v", worst, ctrlTime)
+	if worst > 500*time.Millisecond || ctrlTime > 500*time.Millisecond {
+		t.Errorf("heartbeat worst %v, control %v while the cores were busy", worst, ctrlTime)
 	}
 }
 
