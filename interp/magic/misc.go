@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -108,9 +109,19 @@ func dataInfo(v any) (s string) {
 		}
 	}()
 	if d, ok := v.(interface{ Dims() (int, int) }); ok && !isNil(v) {
+		// IPython's line for NumPy arrays: "3x4: 12 elems, type `float64`,
+		// 96 bytes", with the size in kb or Mb from 100,000 bytes.
 		r, c := d.Dims()
-		return fmt.Sprintf("%d×%d: %s elems, type `float64`, %s", r, c,
-			render.FormatCount(int64(r*c)), render.FormatBytes(uint64(r*c*8)))
+		n := r * c
+		s := fmt.Sprintf("%dx%d: %d elems, type `float64`, %d bytes", r, c, n, 8*n)
+		switch bytes := float64(8 * n); {
+		case bytes < 100000:
+		case bytes < 1<<20:
+			s += " (" + pyFloat(bytes/1024) + " kb)"
+		default:
+			s += " (" + pyFloat(bytes/(1<<20)) + " Mb)"
+		}
+		return s
 	}
 	rv := reflect.ValueOf(v)
 	switch rv.Kind() {
@@ -129,6 +140,16 @@ func dataInfo(v any) (s string) {
 	s = strings.ReplaceAll(s, "\n", `\n`)
 	if r := []rune(s); len(r) >= 50 {
 		s = string(r[:25]) + "<...>" + string(r[len(r)-25:])
+	}
+	return s
+}
+
+// pyFloat formats f as Python's str does: the shortest representation,
+// with ".0" for integral values.
+func pyFloat(f float64) string {
+	s := strconv.FormatFloat(f, 'f', -1, 64)
+	if !strings.ContainsAny(s, ".eE") {
+		s += ".0"
 	}
 	return s
 }
@@ -299,11 +320,12 @@ func CPUModel() string {
 }
 
 // vectorFlags maps /proc/cpuinfo flags to the names %hpc shows, in order:
-// the SIMD extensions that matter to numeric code.
+// the SIMD extensions that matter to numeric code. (The kernel lists only
+// the extensions the OS enables.)
 var vectorFlags = []struct{ flag, name string }{
 	// x86 ("flags")
 	{"sse2", "SSE2"}, {"ssse3", "SSSE3"}, {"sse4_1", "SSE4.1"}, {"sse4_2", "SSE4.2"},
-	{"avx", "AVX"}, {"avx2", "AVX2"}, {"fma", "FMA"}, {"f16c", "F16C"},
+	{"avx", "AVX"}, {"avx2", "AVX2"}, {"fma", "FMA"}, {"f16c", "F16C"}, {"avx_vnni", "AVX-VNNI"},
 	{"avx512f", "AVX-512F"}, {"avx512dq", "AVX-512DQ"}, {"avx512bw", "AVX-512BW"},
 	{"avx512vl", "AVX-512VL"}, {"avx512ifma", "AVX-512IFMA"}, {"avx512_vnni", "AVX-512VNNI"},
 	{"avx512_bf16", "AVX-512BF16"}, {"avx512_fp16", "AVX-512FP16"}, {"amx_bf16", "AMX-BF16"},
@@ -312,8 +334,8 @@ var vectorFlags = []struct{ flag, name string }{
 	{"sve", "SVE"}, {"sve2", "SVE2"}, {"sme", "SME"},
 }
 
-// VectorExtensions lists the SIMD extensions the kernel reports for the CPU
-// in /proc/cpuinfo (which also reflects what the OS enables).
+// VectorExtensions lists the SIMD extensions /proc/cpuinfo reports for the
+// CPU; none where it does not exist.
 func VectorExtensions() []string {
 	info := cpuinfo()
 	have := map[string]bool{}

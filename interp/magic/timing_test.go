@@ -199,7 +199,6 @@ func TestTimeitCell(t *testing.T) {
 	}
 }
 
-
 func TestTimeitErrors(t *testing.T) {
 	s := &fakeSession{clock: newFakeClock()}
 	compileErr := errors.New("1:3: undefined: g")
