@@ -28,7 +28,7 @@ func sessionVars() *fakeSession {
 func TestWhoWhos(t *testing.T) {
 	for _, tc := range []struct {
 		name, cell, want string
-		vars           *fakeSession
+		vars             *fakeSession
 	}{
 		{"who", "%who", "a\t big\t long\t m\t n\t name\t xs\t \n", sessionVars()},
 		{"who by type", "%who int string", "long\t n\t name\t \n", sessionVars()},
