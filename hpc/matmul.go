@@ -15,7 +15,8 @@ const progressWork = 1 << 31
 
 // MatMul returns the matrix product a·b as a new m×n matrix, where a is m×k
 // and b is k×n. It computes on up to Workers() goroutines with the packed
-// kernel named by BLAS, for any strides (views made with Slice included).
+// kernel named by BLAS (tiny products, under 24³ multiply-adds, with gonum's
+// loops), for any strides (views made with Slice included).
 //
 // MatMul panics if the inner dimensions differ, and panics with
 // ErrInterrupted if the context installed with SetContext is cancelled
