@@ -75,8 +75,8 @@ CHECKS = {
     },
     "03-memory.ipynb": {
         "allocate": lambda t, c: (t.assertIn("Wall time:", text(c)),
-                                  t.assertAlmostEqual(float(result(c)) / 4.5e6, 1, delta=0.01)),
-        "stream": lambda t, c: t.assertAlmostEqual(float(result(c)) / 4.5e6, 1, delta=0.01),
+                                  t.assertAlmostEqual(float(result(c)) / 2e6, 1, delta=0.01)),
+        "stream": lambda t, c: t.assertAlmostEqual(float(result(c)) / 2e6, 1, delta=0.01),
         "compare": lambda t, c: (t.assertTrue(has_mime(c, "text/html"), "no table"),
                                  t.assertIn("stream rows on all workers", text(c))),
     },
