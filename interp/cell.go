@@ -1,0 +1,185 @@
+package interp
+
+import (
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/scanner"
+	"go/token"
+	"strings"
+)
+
+// A cell is Go source mixing declarations and statements in any order. It
+// is split at the semicolons (written or inserted) of its top level into
+// items, and consecutive items of one kind are grouped: a group of
+// declarations is compiled as a file, a group of statements as the body of
+// yaegi's REPL function (whose := define globals), in the cell's order.
+// Every item is preceded by a //line directive giving its position in the
+// cell, so that every position yaegi reports is a cell position.
+
+// item is one top-level declaration or statement of a cell: code[start:end].
+type item struct {
+	decl       bool
+	imp        bool // an import declaration
+	start, end int
+	line, col  int // of start, in cell terms
+}
+
+// group is a run of items of one kind, parsed.
+type group struct {
+	decl  bool
+	items []item
+	file  *ast.File      // decl groups
+	body  *ast.BlockStmt // statement groups
+}
+
+// splitItems splits code into top-level items. firstLine is the cell line of
+// code's first line. It never fails: text the scanner rejects ends up in an
+// item, and the parser reports it.
+func splitItems(code string, firstLine int) []item {
+	fset := token.NewFileSet()
+	f := fset.AddFile("", -1, len(code))
+	var sc scanner.Scanner
+	sc.Init(f, []byte(code), func(token.Position, string) {}, 0)
+	type tok struct {
+		t   token.Token
+		off int
+		lit string
+	}
+	var items []item
+	var toks []tok // of the current item, at any depth
+	depth := 0
+	flush := func(end int) {
+		if len(toks) == 0 {
+			return
+		}
+		it := item{start: toks[0].off, end: end}
+		it.decl, it.imp = classify(func(i int) (token.Token, string) {
+			if i < len(toks) {
+				return toks[i].t, toks[i].lit
+			}
+			return token.EOF, ""
+		})
+		p := f.Position(f.Pos(it.start))
+		it.line, it.col = p.Line+firstLine-1, p.Column
+		items = append(items, it)
+		toks = toks[:0]
+	}
+	for {
+		pos, t, lit := sc.Scan()
+		off := f.Offset(pos)
+		if t == token.EOF {
+			flush(len(code))
+			break
+		}
+		switch t {
+		case token.LPAREN, token.LBRACK, token.LBRACE:
+			depth++
+		case token.RPAREN, token.RBRACK, token.RBRACE:
+			if depth > 0 {
+				depth--
+			}
+		case token.SEMICOLON:
+			if depth == 0 {
+				flush(off)
+				continue
+			}
+		}
+		toks = append(toks, tok{t, off, lit})
+	}
+	return items
+}
+
+// classify tells a declaration from a statement by its first tokens.
+func classify(at func(int) (token.Token, string)) (decl, imp bool) {
+	t0, _ := at(0)
+	switch t0 {
+	case token.IMPORT:
+		return true, true
+	case token.TYPE, token.VAR, token.CONST:
+		return true, false
+	case token.FUNC:
+		t1, _ := at(1)
+		if t1 == token.IDENT {
+			return true, false
+		}
+		if t1 != token.LPAREN {
+			return false, false
+		}
+		// func (recv T) Name( is a method; func(params) … is a literal.
+		depth, i := 0, 1
+		for ; ; i++ {
+			t, _ := at(i)
+			if t == token.EOF {
+				return false, false
+			}
+			if t == token.LPAREN || t == token.LBRACK || t == token.LBRACE {
+				depth++
+			} else if t == token.RPAREN || t == token.RBRACK || t == token.RBRACE {
+				depth--
+				if depth == 0 {
+					break
+				}
+			}
+		}
+		t2, _ := at(i + 1)
+		t3, _ := at(i + 2)
+		return t2 == token.IDENT && (t3 == token.LPAREN || t3 == token.LBRACK), false
+	}
+	return false, false
+}
+
+// groupItems groups consecutive items of one kind; imports get groups of
+// their own since Go wants them before other declarations of a file.
+func groupItems(items []item) []*group {
+	var gs []*group
+	for _, it := range items {
+		if n := len(gs); n > 0 && gs[n-1].decl == it.decl && (!it.decl || gs[n-1].items[0].imp == it.imp) {
+			gs[n-1].items = append(gs[n-1].items, it)
+			continue
+		}
+		gs = append(gs, &group{decl: it.decl, items: []item{it}})
+	}
+	return gs
+}
+
+// source renders the group's items with //line directives naming file.
+func (g *group) source(code, file string) string {
+	var b strings.Builder
+	b.WriteString("package main\n")
+	if !g.decl {
+		b.WriteString("func main() {\n")
+	}
+	for _, it := range g.items {
+		fmt.Fprintf(&b, "//line %s:%d:%d\n", file, it.line, it.col)
+		b.WriteString(code[it.start:it.end])
+		b.WriteString("\n")
+	}
+	if !g.decl {
+		b.WriteString("}\n")
+	}
+	return b.String()
+}
+
+// parseCell splits and parses code (starting at cell line firstLine) into
+// groups, with positions in fset naming file. The first syntax error is
+// returned as is (a scanner.ErrorList in cell positions).
+func parseCell(fset *token.FileSet, code string, firstLine int, file string) ([]*group, error) {
+	gs := groupItems(splitItems(code, firstLine))
+	for _, g := range gs {
+		f, err := parser.ParseFile(fset, file, g.source(code, file), parser.DeclarationErrors)
+		if err != nil {
+			if el, ok := err.(scanner.ErrorList); ok && len(el) > 0 {
+				el.Sort()
+				return nil, el[0]
+			}
+			return nil, err
+		}
+		if g.decl {
+			g.file = f
+		} else {
+			g.body = f.Decls[0].(*ast.FuncDecl).Body
+		}
+	}
+	return gs, nil
+}

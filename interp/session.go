@@ -1,0 +1,866 @@
+package interp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/printer"
+	"go/token"
+	"io"
+	"os"
+	"reflect"
+	"runtime"
+	"runtime/debug"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	yaegi "github.com/traefik/yaegi/interp"
+	"github.com/traefik/yaegi/stdlib"
+	"github.com/traefik/yaegi/stdlib/syscall"
+	"github.com/traefik/yaegi/stdlib/unrestricted"
+
+	"github.com/gohpc/gohpc/display"
+	"github.com/gohpc/gohpc/hpc"
+	"github.com/gohpc/gohpc/interp/internal/stackguard"
+	"github.com/gohpc/gohpc/interp/magic"
+	"github.com/gohpc/gohpc/interp/render"
+	"github.com/gohpc/gohpc/interp/symbols"
+	"github.com/gohpc/gohpc/kernel"
+)
+
+// Options configure a Session.
+type Options struct {
+	// CaptureFDs redirects file descriptors 1 and 2 into pipes so what native code writes there
+	// (syscall.Write(1,…), C code, child processes inheriting them) reaches the running cell's stdout/stderr.
+	// The kernel sets it; `gohpc run` and tests leave it false.
+	CaptureFDs bool
+	// Dir is the working directory of cells; "" keeps the process's.
+	Dir string
+	// Log receives the session's own diagnostics; nil discards.
+	Log io.Writer
+}
+
+// stopGrace is how long an interrupted run may take to unwind before
+// Execute returns without it.
+const stopGrace = 60 * time.Millisecond
+
+// Session is a notebook's Go session: a yaegi interpreter and what the
+// cells declared. It implements kernel.Interpreter (with completion,
+// inspection, completeness and shutdown) and magic.Session and magic.HPC.
+type Session struct {
+	opts Options
+	log  io.Writer
+
+	execMu sync.Mutex // one Execute at a time
+
+	in    *yaegi.Interpreter
+	ctl   *runCtl
+	decls map[string]*declared // user's top-level names
+	imps  map[string]string    // imported package name -> path
+	// renames maps a redefined type's name to its current internal name.
+	renames map[string]string
+	seq     int
+
+	stdout, stderr *Stream
+	stdin          *Input
+	osStdout       *Stream
+	osStderr       *Stream
+	osStdin        *Input
+
+	cur  atomic.Pointer[cellState]
+	last atomic.Pointer[cellState]
+
+	traceMu sync.Mutex
+	trace   []string
+	traceN  int
+
+	resMu  sync.Mutex
+	res    []any
+	hasRes bool
+
+	fds *fdCapture
+
+	// The goroutine running cell code, the one running a %timeit loop, and
+	// the stack overflow that ended the former (see enter).
+	execG, loopG atomic.Uintptr
+	overflow     atomic.Pointer[StackOverflow]
+}
+
+// declared is a user's top-level declaration.
+type declared struct {
+	kind string // "var", "const", "type", "func"
+	text string // the declaration's source, for inspection and type redefinition
+}
+
+// cellState is the running cell.
+type cellState struct {
+	ctx   context.Context
+	out   kernel.Output
+	file  string // name of the cell in positions, e.g. "In[3]"
+	mu    sync.Mutex
+	stdin error
+}
+
+func (c *cellState) setStdinErr(err error) {
+	c.mu.Lock()
+	c.stdin = err
+	c.mu.Unlock()
+}
+
+var (
+	renderOnce sync.Once
+	_          kernel.Interpreter         = (*Session)(nil)
+	_          kernel.Completer           = (*Session)(nil)
+	_          kernel.Inspector           = (*Session)(nil)
+	_          kernel.CompletenessChecker = (*Session)(nil)
+	_          kernel.Shutdowner          = (*Session)(nil)
+	_          magic.Session              = (*Session)(nil)
+	_          magic.HPC                  = (*Session)(nil)
+)
+
+// New starts a session.
+func New(opts Options) (*Session, error) {
+	s := &Session{opts: opts, log: opts.Log}
+	if s.log == nil {
+		s.log = io.Discard
+	}
+	s.stdout = &Stream{s: s, name: "stdout", fd: 1}
+	s.stderr = &Stream{s: s, name: "stderr", fd: 2}
+	s.stdin = &Input{s: s}
+	s.osStdout, s.osStderr, s.osStdin = s.stdout, s.stderr, s.stdin
+	renderOnce.Do(func() { display.SetRenderFunc(render.ValueMeta) })
+	if opts.CaptureFDs {
+		fds, err := captureFDs(s)
+		if err != nil {
+			return nil, err
+		}
+		s.fds = fds
+		// A fatal runtime error must reach the real stderr (the kernel's
+		// log), not a pipe nobody reads once the process is gone.
+		debug.SetCrashOutput(fds.origErr, debug.CrashOptions{})
+	}
+	if err := s.reset(); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// reset makes a new interpreter with no user state.
+func (s *Session) reset() (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("interp: starting yaegi: %v", r)
+		}
+	}()
+	in := yaegi.New(yaegi.Options{
+		Stdin:        s.stdin,
+		Stdout:       s.stdout,
+		Stderr:       yaegiStderr{s},
+		Unrestricted: true,
+		Args:         []string{"gohpc"},
+	})
+	ctl, err := newRunCtl(in)
+	if err != nil {
+		return err
+	}
+	for _, ex := range []yaegi.Exports{
+		stdlib.Symbols,
+		syscall.Symbols,
+		{"os/exec/exec": unrestricted.Symbols["os/exec/exec"]},
+		symbols.Symbols,
+		s.overrides(),
+		s.rtExports(),
+	} {
+		if err := in.Use(ex); err != nil {
+			return fmt.Errorf("interp: loading symbols: %w", err)
+		}
+	}
+	s.in, s.ctl = in, ctl
+	if err := s.evalFile(prelude); err != nil {
+		return fmt.Errorf("interp: prelude: %w", err)
+	}
+	s.decls = map[string]*declared{}
+	s.imps = map[string]string{}
+	s.renames = map[string]string{}
+	return nil
+}
+
+// overrides replaces the symbols a cell must not use as they are.
+func (s *Session) overrides() yaegi.Exports {
+	exit := func(code int) { panic(ExitError{Code: code}) }
+	fatal := func(v ...any) { panic(strings.TrimSuffix(fmt.Sprintln(v...), "\n")) }
+	fatalf := func(f string, v ...any) { panic(fmt.Sprintf(f, v...)) }
+	return yaegi.Exports{
+		"os/os": {
+			"Exit":   reflect.ValueOf(exit),
+			"Stdout": reflect.ValueOf(&s.osStdout).Elem(),
+			"Stderr": reflect.ValueOf(&s.osStderr).Elem(),
+			"Stdin":  reflect.ValueOf(&s.osStdin).Elem(),
+		},
+		"time/time": {"Sleep": reflect.ValueOf(s.sleep)},
+		"log/log": {
+			"Fatal":   reflect.ValueOf(fatal),
+			"Fatalln": reflect.ValueOf(fatal),
+			"Fatalf":  reflect.ValueOf(fatalf),
+		},
+	}
+}
+
+// OriginalStderr returns the process's stderr before capture (kernel logs go there).
+func (s *Session) OriginalStderr() io.Writer {
+	if s.fds != nil {
+		return s.fds.origErr
+	}
+	return os.Stderr
+}
+
+// Close restores file descriptors 1 and 2. The session must not be used after.
+func (s *Session) Close() error {
+	if s.fds != nil {
+		s.fds.restore()
+		debug.SetCrashOutput(nil, debug.CrashOptions{})
+		s.fds = nil
+	}
+	return nil
+}
+
+// Shutdown implements kernel.Shutdowner.
+func (s *Session) Shutdown(restart bool) error { return s.Close() }
+
+// cell returns the running cell, or the last one.
+func (s *Session) cell() *cellState {
+	if c := s.cur.Load(); c != nil {
+		return c
+	}
+	return s.last.Load()
+}
+
+// output is where streams go now.
+func (s *Session) output() kernel.Output {
+	if c := s.cell(); c != nil && c.out != nil {
+		return c.out
+	}
+	return discardOutput{s.log}
+}
+
+// cellDone is the Done channel of the running cell (nil, never ready, if none).
+func (s *Session) cellDone() <-chan struct{} {
+	if c := s.cur.Load(); c != nil {
+		return c.ctx.Done()
+	}
+	return nil
+}
+
+func (s *Session) addTrace(l string) {
+	s.traceMu.Lock()
+	if len(s.trace) < maxTrace {
+		s.trace = append(s.trace, l)
+	}
+	s.traceN++
+	s.traceMu.Unlock()
+}
+
+// takeTrace returns and clears the frames recorded since the last call.
+func (s *Session) takeTrace() []string {
+	s.traceMu.Lock()
+	defer s.traceMu.Unlock()
+	t := s.trace
+	if s.traceN > len(t) {
+		t = append(t, fmt.Sprintf("… %d more frames", s.traceN-len(t)))
+	}
+	s.trace, s.traceN = nil, 0
+	return t
+}
+
+// KernelInfo implements kernel.Interpreter.
+func (s *Session) KernelInfo() kernel.KernelInfo {
+	v := strings.TrimPrefix(runtime.Version(), "go")
+	return kernel.KernelInfo{
+		Implementation:        "gohpc",
+		ImplementationVersion: Version,
+		Banner: "gohpc " + Version + " — Go " + v + " cells interpreted by yaegi, with gonum and native parallel kernels.\n" +
+			"Magics: %lsmagic. Help: Shift-Tab on a name.",
+		LanguageName:    "go",
+		LanguageVersion: v,
+		MimeType:        "text/x-go",
+		FileExtension:   ".go",
+		PygmentsLexer:   "go",
+		CodeMirrorMode:  "go",
+		HelpLinks: []kernel.HelpLink{
+			{Text: "Go documentation", URL: "https://go.dev/doc/"},
+			{Text: "Go standard library", URL: "https://pkg.go.dev/std"},
+			{Text: "gonum", URL: "https://pkg.go.dev/gonum.org/v1/gonum"},
+			{Text: "gohpc", URL: "https://github.com/gohpc/gohpc"},
+		},
+	}
+}
+
+// Version is the session's implementation version.
+var Version = "0.1.0"
+
+// Execute implements kernel.Interpreter: it runs one cell.
+func (s *Session) Execute(ctx context.Context, req kernel.ExecuteRequest, out kernel.Output) (res kernel.ExecuteResult, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(s.log, "interp: Execute panicked: %v\n%s", r, debug.Stack())
+			res, err = kernel.ExecuteResult{}, &kernel.CellError{Name: "InternalError", Value: fmt.Sprint(r),
+				Traceback: []string{"InternalError: " + fmt.Sprint(r)}}
+		}
+	}()
+	s.execMu.Lock()
+	defer s.execMu.Unlock()
+
+	file := "cell"
+	if req.ExecutionCount > 0 {
+		file = fmt.Sprintf("In[%d]", req.ExecutionCount)
+	}
+	c := &cellState{ctx: ctx, out: out, file: file}
+	s.cur.Store(c)
+	s.last.Store(c)
+	defer s.cur.Store(nil)
+	adapter := cellOutput{out}
+	restore := display.SetSink(adapter)
+	defer restore()
+	prevCtx := hpc.SetContext(ctx)
+	defer hpc.SetContext(prevCtx)
+	prog := render.NewProgress(adapter)
+	prevProg := hpc.SetProgress(prog.Report)
+	defer func() { hpc.SetProgress(prevProg); prog.Close() }()
+	s.takeTrace()
+
+	v, err := s.executeCell(ctx, req.Code, adapter)
+	if s.fds != nil {
+		time.Sleep(time.Millisecond) // let the fd forwarders catch up with the cell's last writes
+	}
+	if err == nil {
+		c.mu.Lock()
+		err = c.stdin
+		c.mu.Unlock()
+	}
+	if err != nil {
+		return kernel.ExecuteResult{}, s.cellError(err, req.Code)
+	}
+	if v != nil {
+		b, m := render.ValueMeta(v)
+		res.Value = &kernel.DisplayData{Data: map[string]any(b), Metadata: map[string]any(m)}
+	}
+	if len(req.UserExpressions) > 0 {
+		res.UserExpressions = s.userExpressions(ctx, req.UserExpressions)
+	}
+	return res, nil
+}
+
+func (s *Session) executeCell(ctx context.Context, code string, out magic.Output) (any, error) {
+	plan, err := magic.Parse(code)
+	if err != nil {
+		return nil, err
+	}
+	return (&magic.Executor{Session: s, Dir: s.opts.Dir}).Execute(ctx, plan, out)
+}
+
+func (s *Session) userExpressions(ctx context.Context, exprs map[string]string) map[string]any {
+	m := map[string]any{}
+	for name, expr := range exprs {
+		v, err := s.Run(ctx, expr, 1)
+		if err != nil {
+			ce := s.cellError(err, expr)
+			m[name] = map[string]any{"status": "error", "ename": ce.Name, "evalue": ce.Value, "traceback": ce.Traceback}
+			continue
+		}
+		b, md := render.ValueMeta(v)
+		m[name] = map[string]any{"status": "ok", "data": map[string]any(b), "metadata": nonNil(md)}
+	}
+	return m
+}
+
+func nonNil(m display.Metadata) map[string]any {
+	if m == nil {
+		return map[string]any{}
+	}
+	return m
+}
+
+// cellFile is the file name of every position in cells. yaegi keys
+// imports by file name, so all cells share one for imports to persist.
+const cellFile = "cell"
+
+// evalFile compiles and runs src, a file's declarations without the
+// package clause, as cells are (Eval would name the file differently).
+func (s *Session) evalFile(src string) error {
+	f, err := parser.ParseFile(s.in.FileSet(), cellFile, "package main\n"+src, 0)
+	if err != nil {
+		return err
+	}
+	prog, err := s.compile(f)
+	if err != nil {
+		return err
+	}
+	_, err = s.exec(context.Background(), prog)
+	return err
+}
+
+// Run implements magic.Session: it runs Go code in the session and returns
+// the value of a trailing expression, or nil.
+func (s *Session) Run(ctx context.Context, code string, firstLine int) (result any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			result, err = nil, &yaegiPanic{value: r, stack: debug.Stack()}
+		}
+	}()
+	if firstLine < 1 {
+		firstLine = 1
+	}
+	fset := s.in.FileSet()
+	groups, err := parseCell(fset, code, firstLine, cellFile)
+	if err != nil {
+		return nil, &compileError{err: err}
+	}
+	for gi, g := range groups {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		last := gi == len(groups)-1
+		v, has, err := s.runGroup(ctx, g, last)
+		if err != nil {
+			return nil, err
+		}
+		if last && has {
+			result = v
+		}
+	}
+	return result, nil
+}
+
+// runGroup rewrites, compiles and runs one group.
+func (s *Session) runGroup(ctx context.Context, g *group, last bool) (any, bool, error) {
+	var root ast.Node
+	if g.decl {
+		root = g.file
+		s.noteTypes(g.file)
+	} else {
+		root = g.body
+	}
+	rw := &rewriter{user: s.isUser, intGlobal: s.intGlobal, renames: s.renames, seq: &s.seq}
+	rw.rename(root)
+	if err := s.autoImport(ctx, root); err != nil {
+		return nil, false, err
+	}
+	trailing := false
+	if !g.decl && last && len(g.body.List) > 0 {
+		if es, ok := g.body.List[len(g.body.List)-1].(*ast.ExprStmt); ok && !voidCall(rw, es.X) {
+			trailing = true
+		}
+	}
+	if !g.decl {
+		rw.topDefines(g.body)
+	}
+	rw.stmts(root)
+	rw.calls(root)
+	rw.guard(root)
+
+	// The trailing expression's value reaches Result, which also tells how
+	// many values it has; calls of the generic min and max cannot be passed
+	// to it (yaegi fails), so such an expression's value is taken from
+	// Execute instead.
+	var orig ast.Expr
+	direct := false
+	if trailing {
+		es := g.body.List[len(g.body.List)-1].(*ast.ExprStmt)
+		orig = es.X
+		if usesGeneric(orig) {
+			direct = true
+		} else {
+			es.X = rtCall("Result", es.X.Pos(), orig)
+		}
+	}
+	prog, err := s.compile(root)
+	if err != nil && strings.Contains(err.Error(), "definition loop") {
+		if id := s.undefined(root); id != nil {
+			p := s.in.FileSet().Position(id.Pos())
+			err = &compileError{err: fmt.Errorf("%d:%d: undefined: %s", p.Line, p.Column, id.Name)}
+		}
+	}
+	if err != nil && trailing && !direct && strings.Contains(err.Error(), "as type ()") {
+		// The trailing call has no value after all.
+		g.body.List[len(g.body.List)-1].(*ast.ExprStmt).X = orig
+		trailing = false
+		prog, err = s.compile(root)
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	s.resMu.Lock()
+	s.res, s.hasRes = nil, false
+	s.resMu.Unlock()
+	rv, err := s.exec(ctx, prog)
+	if err != nil {
+		return nil, false, err
+	}
+	s.noteDecls(root)
+	if !trailing {
+		return nil, false, nil
+	}
+	if direct {
+		if !rv.IsValid() || !rv.CanInterface() {
+			return nil, false, nil
+		}
+		return rv.Interface(), true, nil
+	}
+	s.resMu.Lock()
+	defer s.resMu.Unlock()
+	if s.hasRes && len(s.res) == 1 {
+		return s.res[0], true, nil
+	}
+	return nil, false, nil
+}
+
+// usesGeneric reports whether e calls the generic min or max helpers.
+func usesGeneric(e ast.Expr) bool {
+	found := false
+	ast.Inspect(e, func(n ast.Node) bool {
+		if id, ok := n.(*ast.Ident); ok && (id.Name == "__gohpc_min" || id.Name == "__gohpc_max") {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+// voidCall reports whether e is a call of a builtin without a value.
+func voidCall(rw *rewriter, e ast.Expr) bool {
+	call, ok := e.(*ast.CallExpr)
+	if !ok {
+		return false
+	}
+	_, ok = rw.isBuiltin(call, "print", "println", "panic", "close", "delete", "clear", "copy")
+	return ok
+}
+
+// compile compiles an AST under recover: yaegi panics on some inputs.
+func (s *Session) compile(root ast.Node) (prog *yaegi.Program, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			prog, err = nil, &compileError{err: fmt.Errorf("%v", r), internal: true}
+		}
+	}()
+	prog, err = s.in.CompileAST(root)
+	if err != nil {
+		return nil, &compileError{err: err}
+	}
+	return prog, nil
+}
+
+// exec runs a compiled program, stopping it when ctx is done.
+func (s *Session) exec(ctx context.Context, prog *yaegi.Program) (reflect.Value, error) {
+	s.ctl.begin()
+	done := make(chan struct{})
+	var res reflect.Value
+	var err error
+	s.overflow.Store(nil)
+	go func() {
+		defer close(done)
+		defer func() {
+			if r := recover(); r != nil {
+				err = &yaegiPanic{value: r, stack: debug.Stack()}
+			}
+			if so := s.overflow.Swap(nil); so != nil {
+				err = yaegi.Panic{Value: *so}
+			}
+		}()
+		s.execG.Store(stackguard.G())
+		res, err = s.in.Execute(prog)
+	}()
+	select {
+	case <-done:
+		if ctx.Err() != nil {
+			return res, ctx.Err()
+		}
+		return res, err
+	case <-ctx.Done():
+		s.ctl.stop()
+		select {
+		case <-done:
+		case <-time.After(stopGrace):
+			fmt.Fprintf(s.log, "interp: interrupted code still running after %v (blocked in native code)\n", stopGrace)
+		}
+		return reflect.Value{}, ctx.Err()
+	}
+}
+
+// noteTypes records the type declarations of a declaration group and
+// renames those that redefine a type differently.
+func (s *Session) noteTypes(f *ast.File) {
+	for _, d := range f.Decls {
+		gd, ok := d.(*ast.GenDecl)
+		if !ok || gd.Tok != token.TYPE {
+			continue
+		}
+		for _, sp := range gd.Specs {
+			ts := sp.(*ast.TypeSpec)
+			name := ts.Name.Name
+			text := nodeText(s.in.FileSet(), ts)
+			if old, ok := s.decls[name]; ok && old.kind == "type" && old.text != text {
+				s.seq++
+				s.renames[name] = fmt.Sprintf("%s%s%d", name, renameSep, s.seq)
+			} else if ok && old.kind != "type" {
+				delete(s.renames, name)
+			}
+		}
+	}
+}
+
+// noteDecls records the top-level names a group declared, once it ran.
+func (s *Session) noteDecls(root ast.Node) {
+	fset := s.in.FileSet()
+	add := func(name, kind, text string) {
+		if name == "_" || strings.HasPrefix(name, "__gohpc") {
+			return
+		}
+		name = s.userName(name)
+		if kind != "type" {
+			if _, renamed := s.renames[name]; renamed && s.decls[name] != nil && s.decls[name].kind == "type" {
+				delete(s.renames, name)
+			}
+		}
+		s.decls[name] = &declared{kind: kind, text: text}
+	}
+	switch x := root.(type) {
+	case *ast.File:
+		for _, d := range x.Decls {
+			switch d := d.(type) {
+			case *ast.FuncDecl:
+				if d.Recv == nil {
+					add(d.Name.Name, "func", funcText(fset, d))
+				}
+			case *ast.GenDecl:
+				for _, sp := range d.Specs {
+					switch sp := sp.(type) {
+					case *ast.TypeSpec:
+						add(sp.Name.Name, "type", nodeText(fset, sp))
+					case *ast.ValueSpec:
+						for _, n := range sp.Names {
+							add(n.Name, d.Tok.String(), d.Tok.String()+" "+nodeText(fset, sp))
+						}
+					case *ast.ImportSpec:
+					}
+				}
+			}
+		}
+	case *ast.BlockStmt:
+		for _, st := range x.List {
+			switch st := st.(type) {
+			case *ast.AssignStmt:
+				if st.Tok == token.DEFINE {
+					for _, l := range st.Lhs {
+						if id, ok := l.(*ast.Ident); ok {
+							add(id.Name, "var", nodeText(fset, st))
+						}
+					}
+				}
+			case *ast.DeclStmt:
+				if gd, ok := st.Decl.(*ast.GenDecl); ok {
+					for _, sp := range gd.Specs {
+						if vs, ok := sp.(*ast.ValueSpec); ok {
+							for _, n := range vs.Names {
+								add(n.Name, gd.Tok.String(), gd.Tok.String()+" "+nodeText(fset, vs))
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// userName maps an internal name back to the user's.
+func (s *Session) userName(name string) string {
+	if i := strings.Index(name, renameSep); i > 0 {
+		return name[:i]
+	}
+	return name
+}
+
+func (s *Session) isUser(name string) bool {
+	_, ok := s.decls[s.userName(name)]
+	return ok
+}
+
+func (s *Session) intGlobal(name string) bool {
+	d, ok := s.decls[name]
+	if !ok || (d.kind != "var" && d.kind != "const") {
+		return false
+	}
+	v, ok := s.in.Globals()[name]
+	return ok && isIntKind(v)
+}
+
+func nodeText(fset *token.FileSet, n ast.Node) string {
+	var b strings.Builder
+	printer.Fprint(&b, fset, n)
+	return undoRenames(b.String())
+}
+
+// funcText is a function's signature (its declaration without the body).
+func funcText(fset *token.FileSet, d *ast.FuncDecl) string {
+	c := *d
+	c.Body = nil
+	return nodeText(fset, &c)
+}
+
+// undoRenames shows internal type names as the user wrote them.
+func undoRenames(s string) string {
+	if !strings.Contains(s, renameSep) {
+		return s
+	}
+	var b strings.Builder
+	for {
+		i := strings.Index(s, renameSep)
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		b.WriteString(s[:i])
+		s = s[i+len(renameSep):]
+		s = strings.TrimLeft(s, "0123456789")
+	}
+}
+
+// Compile implements magic.Session: code becomes a function run many times.
+func (s *Session) Compile(ctx context.Context, code string, firstLine int) (func() error, error) {
+	s.seq++
+	name := fmt.Sprintf("__gohpc_fn%d", s.seq)
+	src := name + " := func() {\n" + code + "\n}"
+	if _, err := s.Run(ctx, src, firstLine-1); err != nil {
+		return nil, err
+	}
+	v, ok := s.in.Globals()[name]
+	if !ok {
+		return nil, fmt.Errorf("interp: compiled function %s not found", name)
+	}
+	fn, ok := v.Interface().(func())
+	if !ok {
+		return nil, fmt.Errorf("interp: compiled function has type %s", v.Type())
+	}
+	var stop atomic.Bool
+	cancel := context.AfterFunc(ctx, func() { stop.Store(true); s.ctl.stop() })
+	_ = cancel
+	s.ctl.begin()
+	return func() (err error) {
+		if stop.Load() {
+			return ctx.Err()
+		}
+		defer func() {
+			s.loopG.Store(0)
+			if r := recover(); r != nil {
+				err = &yaegiPanic{value: r, stack: debug.Stack()}
+			}
+		}()
+		s.loopG.Store(stackguard.G())
+		fn()
+		if stop.Load() {
+			return ctx.Err()
+		}
+		return nil
+	}, nil
+}
+
+// Vars implements magic.Session.
+func (s *Session) Vars() []magic.Var {
+	g := s.in.Globals()
+	var vs []magic.Var
+	for name, d := range s.decls {
+		if d.kind != "var" {
+			continue
+		}
+		v, ok := g[name]
+		if !ok || !v.IsValid() {
+			continue
+		}
+		var x any
+		if v.CanInterface() {
+			x = v.Interface()
+		}
+		vs = append(vs, magic.Var{Name: name, Type: undoRenames(strings.ReplaceAll(v.Type().String(), "main.", "")), Value: x})
+	}
+	sort.Slice(vs, func(i, j int) bool { return vs[i].Name < vs[j].Name })
+	return vs
+}
+
+// Assign implements magic.Session.
+func (s *Session) Assign(name string, value any, define bool) error {
+	if value == nil {
+		return fmt.Errorf("interp: no value to assign to %s", name)
+	}
+	s.seq++
+	path := fmt.Sprintf("gohpc.internal/assign%d", s.seq)
+	holder := reflect.New(reflect.TypeOf(value)).Elem()
+	holder.Set(reflect.ValueOf(value))
+	if err := s.in.Use(yaegi.Exports{path + "/assign": {"V": holder}}); err != nil {
+		return err
+	}
+	op := "="
+	if define {
+		op = ":="
+	}
+	alias := fmt.Sprintf("__gohpc_assign%d", s.seq)
+	if err := s.evalFile(fmt.Sprintf("import %s %q", alias, path)); err != nil {
+		return err
+	}
+	ctx := context.Background()
+	if c := s.cur.Load(); c != nil {
+		ctx = c.ctx
+	}
+	_, err := s.Run(ctx, fmt.Sprintf("%s %s %s.V", name, op, alias), 1)
+	return err
+}
+
+// Reset implements magic.Session: a new interpreter, nothing declared.
+func (s *Session) Reset() error {
+	return s.reset()
+}
+
+// Workers implements magic.HPC.
+func (s *Session) Workers() int { return hpc.Workers() }
+
+// SetWorkers implements magic.HPC.
+func (s *Session) SetWorkers(n int) int { return hpc.SetWorkers(n) }
+
+// BLAS implements magic.HPC.
+func (s *Session) BLAS() string { return hpc.BLAS() }
+
+// errors
+
+// compileError is a failure to parse or compile a cell.
+type compileError struct {
+	err      error
+	internal bool // yaegi panicked
+}
+
+func (e *compileError) Error() string { return e.err.Error() }
+func (e *compileError) Unwrap() error { return e.err }
+
+// yaegiPanic is a panic that escaped yaegi.
+type yaegiPanic struct {
+	value any
+	stack []byte
+}
+
+func (e *yaegiPanic) Error() string { return panicText(e.value) }
+
+func panicText(r any) string {
+	switch v := r.(type) {
+	case error:
+		return v.Error()
+	case string:
+		return v
+	}
+	return fmt.Sprintf("%v", r)
+}
+
+var errInterrupted = errors.New("execution was interrupted")
