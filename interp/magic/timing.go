@@ -92,6 +92,12 @@ func (r TimeitResult) String() string {
 		r.Repeat, runs, render.FormatCount(int64(r.Loops)), loops)
 }
 
+// MIMEBundle shows the result as IPython shows a TimeitResult value:
+// "<TimeitResult : 1.23 ms ± 45.6 µs per loop (…)>".
+func (r TimeitResult) MIMEBundle() (display.Bundle, display.Metadata) {
+	return display.Text("<TimeitResult : " + r.String() + ">"), nil
+}
+
 // CachedWarning returns IPython's warning when the slowest run took more than
 // four times as long as the fastest (and over a microsecond), or "".
 func (r TimeitResult) CachedWarning() string {

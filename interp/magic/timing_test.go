@@ -409,3 +409,11 @@ func keys(b display.Bundle) []string {
 	}
 	return ks
 }
+
+func TestTimeitResultDisplay(t *testing.T) {
+	r := NewTimeitResult(10, []float64{0.01, 0.01}, 0, 3)
+	b, _ := display.Render(r)
+	if got, want := b[display.MIMEText], "<TimeitResult : 1 ms ± 0 ns per loop (mean ± std. dev. of 2 runs, 10 loops each)>"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}

@@ -1,8 +1,3 @@
-// Package symbols holds the yaegi symbol maps that let cells import
-// gohpc's own packages (hpc, display) and the gonum and gonum/plot packages
-// at native speed. The maps are generated with yaegi extract (see the
-// go:generate lines) and committed; a test fails when regeneration would
-// change them.
 package symbols
 
 import "reflect"
