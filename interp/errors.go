@@ -119,6 +119,10 @@ func (s *Session) compileCellError(e *compileError, code string) *kernel.CellErr
 // unwound.
 func (s *Session) panicError(v any) *kernel.CellError {
 	name, msg := "panic", undoRenames(panicText(v))
+	if strings.Contains(msg, "on zero Value") || strings.Contains(msg, "of nil pointer") {
+		// yaegi dereferences nil pointers through reflect.
+		msg = "runtime error: invalid memory address or nil pointer dereference (" + msg + ")"
+	}
 	switch v := v.(type) {
 	case StackOverflow:
 		name = "StackOverflow"

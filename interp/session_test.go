@@ -60,3 +60,34 @@ func TestErrors(t *testing.T) {
 	}
 	mustRun(t, s, "1")
 }
+
+func TestRuntimeErrors(t *testing.T) {
+	s := newSession(t)
+	for _, c := range []struct{ code, want string }{
+		{"var m map[string]int\nm[\"a\"] = 1", "nil map"},
+		{"xs := []int{1, 2, 3}\ni := 5\nxs[i]", "index out of range"},
+		{"b := make([]byte, 1<<40)\nlen(b)", "memory"},
+		{"n := 1 << 45\nb2 := make([]float64, n)\nlen(b2)", "memory"},
+		{"var p *struct{ X int }\np.X", "nil pointer"},
+	} {
+		r := runCell(t, s, c.code)
+		if r.err == nil || !strings.Contains(r.err.Value, c.want) {
+			t.Errorf("%q: got %+v, want an error with %q", c.code, r.err, c.want)
+		}
+	}
+	if r := mustRun(t, s, "7"); r.result != "7" {
+		t.Errorf("after errors: %q", r.result)
+	}
+}
+
+func TestGoroutinePanic(t *testing.T) {
+	s := newSession(t)
+	r := mustRun(t, s, "import \"time\"\ngo func() { panic(\"in a goroutine\") }()\ntime.Sleep(200 * time.Millisecond)")
+	if !strings.Contains(r.out.stderr(), "in a goroutine") {
+		t.Errorf("stderr %q", r.out.stderr())
+	}
+	r = mustRun(t, s, "import \"sync\"\nsquares := make([]int, 8)\nvar wg sync.WaitGroup\nfor i := range squares {\n\twg.Add(1)\n\tgo func(i int) {\n\t\tdefer wg.Done()\n\t\tsquares[i] = i * i\n\t}(i)\n}\nwg.Wait()\nsquares")
+	if r.result != "[0 1 4 9 16 25 36 49]" {
+		t.Errorf("squares %q", r.result)
+	}
+}
