@@ -41,7 +41,15 @@
 // display.Render and display.RenderMethods: MIMEBundler, HTMLer,
 // Markdowner, SVGer, PNGer, LaTeXer, JSONer, then fmt.Stringer. Composed
 // wrappers keep String alongside a rich method, so text/plain stays the
-// type's own. A trailing value of a cell does not go through a call, so the
-// session must hand it to display.Display inside the interpreter to get the
-// same treatment.
+// type's own.
+//
+// A cell's trailing value comes back from Eval without its methods too, and
+// converting it to any inside the interpreter does not help. The session
+// gets the rich output by binding the value to a variable of its static
+// type and displaying that variable inside the interpreter:
+//
+//	i.Eval("_v := " + expr)
+//	i.Eval("display.Display(_v)")
+//
+// (TestTrailingValueRecipe).
 package symbols

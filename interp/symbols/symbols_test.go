@@ -191,6 +191,36 @@ func TestDisplayInterpretedMethods(t *testing.T) {
 	}
 }
 
+// TestTrailingValueRecipe checks the way doc.go tells the session to show a
+// cell's trailing value with its methods.
+func TestTrailingValueRecipe(t *testing.T) {
+	sink := &captureSink{}
+	defer display.SetSink(sink)()
+	i, _ := newInterp(t)
+	if _, err := i.Eval(`import "github.com/gohpc/gohpc/display"
+type T struct{ n int }
+func (t T) HTML() string { return "<b>x</b>" }
+var _ = display.MIMEHTML`); err != nil {
+		t.Fatal(err)
+	}
+	v, err := i.Eval("T{3}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := v.Interface().(display.HTMLer); ok {
+		t.Log("yaegi now returns values with their methods; the recipe may be unnecessary")
+	}
+	if _, err := i.Eval("_v := T{3}"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := i.Eval("display.Display(_v)"); err != nil {
+		t.Fatal(err)
+	}
+	if len(sink.got) != 1 || sink.got[0].Bundle[display.MIMEHTML] != "<b>x</b>" {
+		t.Errorf("outputs %v", sink.got)
+	}
+}
+
 // TestGeneratedUpToDate reruns every go:generate line of symbols.go into a
 // scratch directory and fails when the output differs from the committed
 // files, e.g. after a new function was added to hpc. Fix with
