@@ -193,3 +193,8 @@ func (s *Session) undefined(root ast.Node) *ast.Ident {
 	})
 	return found
 }
+
+// symbolMaps are the symbol tables cells import from.
+func symbolMaps() []map[string]map[string]reflect.Value {
+	return []map[string]map[string]reflect.Value{stdlib.Symbols, symbols.Symbols}
+}

@@ -61,6 +61,10 @@ type Session struct {
 	in    *yaegi.Interpreter
 	ctl   *runCtl
 	decls map[string]*declared // user's top-level names
+	// methods lists the methods declared on each user type; varTypes the
+	// type name of variables when their declaration tells it.
+	methods  map[string][]string
+	varTypes map[string]string
 	imps  map[string]string    // imported package name -> path
 	// renames maps a redefined type's name to its current internal name.
 	renames map[string]string
@@ -186,6 +190,8 @@ func (s *Session) reset() (err error) {
 		return fmt.Errorf("interp: prelude: %w", err)
 	}
 	s.decls = map[string]*declared{}
+	s.methods = map[string][]string{}
+	s.varTypes = map[string]string{}
 	s.imps = map[string]string{}
 	s.renames = map[string]string{}
 	return nil
@@ -637,6 +643,10 @@ func (s *Session) noteDecls(root ast.Node) {
 			case *ast.FuncDecl:
 				if d.Recv == nil {
 					add(d.Name.Name, "func", funcText(fset, d))
+				} else if len(d.Recv.List) == 1 {
+					if t := typeName(d.Recv.List[0].Type); t != "" {
+						s.methods[t] = append(s.methods[t], d.Name.Name)
+					}
 				}
 			case *ast.GenDecl:
 				for _, sp := range d.Specs {
@@ -644,8 +654,9 @@ func (s *Session) noteDecls(root ast.Node) {
 					case *ast.TypeSpec:
 						add(sp.Name.Name, "type", nodeText(fset, sp))
 					case *ast.ValueSpec:
-						for _, n := range sp.Names {
+						for i, n := range sp.Names {
 							add(n.Name, d.Tok.String(), d.Tok.String()+" "+nodeText(fset, sp))
+							s.noteVarType(n.Name, sp.Type, sp.Values, i)
 						}
 					case *ast.ImportSpec:
 					}
@@ -657,9 +668,10 @@ func (s *Session) noteDecls(root ast.Node) {
 			switch st := st.(type) {
 			case *ast.AssignStmt:
 				if st.Tok == token.DEFINE {
-					for _, l := range st.Lhs {
+					for i, l := range st.Lhs {
 						if id, ok := l.(*ast.Ident); ok {
 							add(id.Name, "var", nodeText(fset, st))
+							s.noteVarType(id.Name, nil, st.Rhs, i)
 						}
 					}
 				}
@@ -667,8 +679,9 @@ func (s *Session) noteDecls(root ast.Node) {
 				if gd, ok := st.Decl.(*ast.GenDecl); ok {
 					for _, sp := range gd.Specs {
 						if vs, ok := sp.(*ast.ValueSpec); ok {
-							for _, n := range vs.Names {
+							for i, n := range vs.Names {
 								add(n.Name, gd.Tok.String(), gd.Tok.String()+" "+nodeText(fset, vs))
+								s.noteVarType(n.Name, vs.Type, vs.Values, i)
 							}
 						}
 					}
@@ -676,6 +689,37 @@ func (s *Session) noteDecls(root ast.Node) {
 			}
 		}
 	}
+}
+
+// noteVarType records the type name of variable name when its declaration
+// shows it (var x T, x := T{…}, x := &T{…}), for completing its methods.
+func (s *Session) noteVarType(name string, typ ast.Expr, values []ast.Expr, i int) {
+	delete(s.varTypes, name)
+	if typ == nil && i < len(values) {
+		v := values[i]
+		if u, ok := v.(*ast.UnaryExpr); ok && u.Op == token.AND {
+			v = u.X
+		}
+		if cl, ok := v.(*ast.CompositeLit); ok {
+			typ = cl.Type
+		}
+	}
+	if t := typeName(typ); t != "" {
+		s.varTypes[name] = s.userName(t)
+	}
+}
+
+// typeName is the name of a (pointer to a) named type expression.
+func typeName(e ast.Expr) string {
+	switch x := e.(type) {
+	case *ast.Ident:
+		return x.Name
+	case *ast.StarExpr:
+		return typeName(x.X)
+	case *ast.IndexExpr:
+		return typeName(x.X)
+	}
+	return ""
 }
 
 // userName maps an internal name back to the user's.
