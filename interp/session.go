@@ -65,7 +65,7 @@ type Session struct {
 	// type name of variables when their declaration tells it.
 	methods  map[string][]string
 	varTypes map[string]string
-	imps  map[string]string    // imported package name -> path
+	imps     map[string]string // imported package name -> path
 	// renames maps a redefined type's name to its current internal name.
 	renames map[string]string
 	seq     int
