@@ -60,6 +60,8 @@
 // %scaling runs a statement with each worker count (1…GOMAXPROCS, or -w),
 // keeping the best of -r runs, and shows a table updated in place as the
 // measurements come, then a PNG chart of the speed-up with the ideal line.
+// Both mute the session's progress bars while they repeat a statement
+// (ProgressMuter).
 //
 // # Interrupts
 //

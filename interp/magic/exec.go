@@ -52,6 +52,15 @@ type HPC interface {
 	BLAS() string
 }
 
+// ProgressMuter is implemented by a Session (or HPC) that shows progress
+// bars for long native calls. %timeit and %scaling mute them while they run
+// a statement over and over: a bar per run would flood the output and its
+// updates would be timed too. MuteProgress returns the function that
+// restores them.
+type ProgressMuter interface {
+	MuteProgress() (restore func())
+}
+
 // Output is where magics write: the streams and rich display of the running
 // cell. The session's adapter over kernel.Output satisfies it, the same
 // value it installs with display.SetSink.
@@ -179,6 +188,18 @@ func (e *Executor) hpc() HPC {
 		return h
 	}
 	return nil
+}
+
+// muteProgress mutes progress bars if the session can, and returns the
+// function that restores them.
+func (e *Executor) muteProgress() func() {
+	if m, ok := e.Session.(ProgressMuter); ok {
+		return m.MuteProgress()
+	}
+	if m, ok := e.hpc().(ProgressMuter); ok {
+		return m.MuteProgress()
+	}
+	return func() {}
 }
 
 func printf(out Output, format string, args ...any) {

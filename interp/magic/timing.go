@@ -120,16 +120,21 @@ type timer struct {
 	compileTime         float64
 	stop                atomic.Bool
 	cancelWatch         func() bool
+	unmute              func()
 }
 
 func (e *Executor) newTimer(ctx context.Context, setup string, setupLine int, stmt string, stmtLine int) *timer {
 	t := &timer{e: e, ctx: ctx, setup: setup, setupLine: setupLine, stmt: stmt, stmtLine: stmtLine}
 	// The loop polls an atomic flag rather than ctx, which costs a mutex.
 	t.cancelWatch = context.AfterFunc(ctx, func() { t.stop.Store(true) })
+	t.unmute = e.muteProgress()
 	return t
 }
 
-func (t *timer) close() { t.cancelWatch() }
+func (t *timer) close() {
+	t.cancelWatch()
+	t.unmute()
+}
 
 // batch runs the statement n times and returns the seconds taken.
 func (t *timer) batch(n int) (float64, error) {

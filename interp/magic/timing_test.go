@@ -417,3 +417,34 @@ func TestTimeitResultDisplay(t *testing.T) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
+
+// muting is a fake session that can mute progress bars.
+type muting struct {
+	*fakeSession
+	muted, restored int
+}
+
+func (m *muting) MuteProgress() func() {
+	m.muted++
+	return func() { m.restored++ }
+}
+
+func TestTimingMutesProgress(t *testing.T) {
+	for _, cell := range []string{"%timeit -n 1 -r 2 f()", "%scaling -q -w 1,2 -n 1 -r 1 f()", "%time f()"} {
+		m := &muting{fakeSession: &fakeSession{workers: 2}}
+		p, err := Parse(cell)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := (&Executor{Session: m, HPC: m}).Execute(context.Background(), p, &fakeOut{}); err != nil {
+			t.Fatal(err)
+		}
+		want := 1
+		if strings.HasPrefix(cell, "%time ") {
+			want = 0 // one run: its bar is useful
+		}
+		if m.muted != want || m.restored != want {
+			t.Errorf("%s: muted %d, restored %d; want %d", cell, m.muted, m.restored, want)
+		}
+	}
+}
