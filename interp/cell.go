@@ -31,6 +31,25 @@ type group struct {
 	items []item
 	file  *ast.File      // decl groups
 	body  *ast.BlockStmt // statement groups
+	src   string         // what was parsed, to parse again
+}
+
+// parse (re)parses the group's source.
+func (g *group) parse(fset *token.FileSet) error {
+	f, err := parser.ParseFile(fset, cellFile, g.src, parser.DeclarationErrors)
+	if err != nil {
+		if el, ok := err.(scanner.ErrorList); ok && len(el) > 0 {
+			el.Sort()
+			return el[0]
+		}
+		return err
+	}
+	if g.decl {
+		g.file = f
+	} else {
+		g.body = f.Decls[0].(*ast.FuncDecl).Body
+	}
+	return nil
 }
 
 // splitItems splits code into top-level items. firstLine is the cell line of
@@ -167,18 +186,9 @@ func (g *group) source(code, file string) string {
 func parseCell(fset *token.FileSet, code string, firstLine int, file string) ([]*group, error) {
 	gs := groupItems(splitItems(code, firstLine))
 	for _, g := range gs {
-		f, err := parser.ParseFile(fset, file, g.source(code, file), parser.DeclarationErrors)
-		if err != nil {
-			if el, ok := err.(scanner.ErrorList); ok && len(el) > 0 {
-				el.Sort()
-				return nil, el[0]
-			}
+		g.src = g.source(code, file)
+		if err := g.parse(fset); err != nil {
 			return nil, err
-		}
-		if g.decl {
-			g.file = f
-		} else {
-			g.body = f.Decls[0].(*ast.FuncDecl).Body
 		}
 	}
 	return gs, nil

@@ -9,6 +9,7 @@ import (
 	"go/printer"
 	"go/token"
 	"io"
+	"maps"
 	"os"
 	"reflect"
 	"runtime"
@@ -444,59 +445,25 @@ func (s *Session) Run(ctx context.Context, code string, firstLine int) (result a
 }
 
 // runGroup rewrites, compiles and runs one group.
-func (s *Session) runGroup(ctx context.Context, g *group, last bool) (any, bool, error) {
-	var root ast.Node
+func (s *Session) runGroup(ctx context.Context, g *group, last bool) (v any, has bool, err error) {
 	if g.decl {
-		root = g.file
+		saved := maps.Clone(s.renames)
+		defer func() {
+			if err != nil {
+				s.renames = saved
+			}
+		}()
 		s.noteTypes(g.file)
-	} else {
-		root = g.body
 	}
-	rw := &rewriter{user: s.isUser, intGlobal: s.intGlobal, renames: s.renames, seq: &s.seq}
-	rw.rename(root)
-	if err := s.autoImport(ctx, root); err != nil {
-		return nil, false, err
-	}
-	trailing := false
-	if !g.decl && last && len(g.body.List) > 0 {
-		if es, ok := g.body.List[len(g.body.List)-1].(*ast.ExprStmt); ok && !voidCall(rw, es.X) {
-			trailing = true
+	prog, root, trailing, direct, err := s.prepare(ctx, g, last, false)
+	if err != nil && root != nil && root.ambiguous {
+		// A range over something the rewrite could not type, which yaegi
+		// failed on: most likely an integer (yaegi panics on those).
+		if perr := g.parse(s.in.FileSet()); perr == nil {
+			if prog2, root2, trailing2, direct2, err2 := s.prepare(ctx, g, last, true); err2 == nil {
+				prog, root, trailing, direct, err = prog2, root2, trailing2, direct2, nil
+			}
 		}
-	}
-	if !g.decl {
-		rw.topDefines(g.body)
-	}
-	rw.stmts(root)
-	rw.calls(root)
-	rw.guard(root)
-
-	// The trailing expression's value reaches Result, which also tells how
-	// many values it has; calls of the generic min and max cannot be passed
-	// to it (yaegi fails), so such an expression's value is taken from
-	// Execute instead.
-	var orig ast.Expr
-	direct := false
-	if trailing {
-		es := g.body.List[len(g.body.List)-1].(*ast.ExprStmt)
-		orig = es.X
-		if usesGeneric(orig) {
-			direct = true
-		} else {
-			es.X = rtCall("Result", es.X.Pos(), orig)
-		}
-	}
-	prog, err := s.compile(root)
-	if err != nil && strings.Contains(err.Error(), "definition loop") {
-		if id := s.undefined(root); id != nil {
-			p := s.in.FileSet().Position(id.Pos())
-			err = &compileError{err: fmt.Errorf("%d:%d: undefined: %s", p.Line, p.Column, id.Name)}
-		}
-	}
-	if err != nil && trailing && !direct && strings.Contains(err.Error(), "as type ()") {
-		// The trailing call has no value after all.
-		g.body.List[len(g.body.List)-1].(*ast.ExprStmt).X = orig
-		trailing = false
-		prog, err = s.compile(root)
 	}
 	if err != nil {
 		return nil, false, err
@@ -508,7 +475,7 @@ func (s *Session) runGroup(ctx context.Context, g *group, last bool) (any, bool,
 	if err != nil {
 		return nil, false, err
 	}
-	s.noteDecls(root)
+	s.noteDecls(root.node)
 	if !trailing {
 		return nil, false, nil
 	}
@@ -524,6 +491,71 @@ func (s *Session) runGroup(ctx context.Context, g *group, last bool) (any, bool,
 		return s.res[0], true, nil
 	}
 	return nil, false, nil
+}
+
+// prepared is a group's rewritten AST.
+type prepared struct {
+	node      ast.Node
+	ambiguous bool // a range over an expression of unknown type was left alone
+}
+
+// prepare rewrites and compiles a parsed group. The trailing expression of
+// the cell's last group is passed to Result (trailing), or its value taken
+// from Execute (direct).
+func (s *Session) prepare(ctx context.Context, g *group, last, forceInt bool) (prog *yaegi.Program, p *prepared, trailing, direct bool, err error) {
+	var root ast.Node
+	if g.decl {
+		root = g.file
+	} else {
+		root = g.body
+	}
+	p = &prepared{node: root}
+	rw := &rewriter{user: s.isUser, intGlobal: s.intGlobal, renames: s.renames, seq: &s.seq, forceIntRange: forceInt}
+	rw.rename(root)
+	if err := s.autoImport(ctx, root); err != nil {
+		return nil, nil, false, false, err
+	}
+	if !g.decl && last && len(g.body.List) > 0 {
+		if es, ok := g.body.List[len(g.body.List)-1].(*ast.ExprStmt); ok && !voidCall(rw, es.X) {
+			trailing = true
+		}
+	}
+	if !g.decl {
+		rw.topDefines(g.body)
+	}
+	rw.stmts(root)
+	rw.calls(root)
+	rw.guard(root)
+	p.ambiguous = rw.ambiguous
+
+	// The trailing expression's value reaches Result, which also tells how
+	// many values it has; calls of the generic min and max cannot be passed
+	// to it (yaegi fails), so such an expression's value is taken from
+	// Execute instead.
+	var orig ast.Expr
+	if trailing {
+		es := g.body.List[len(g.body.List)-1].(*ast.ExprStmt)
+		orig = es.X
+		if usesGeneric(orig) {
+			direct = true
+		} else {
+			es.X = rtCall("Result", es.X.Pos(), orig)
+		}
+	}
+	prog, err = s.compile(root)
+	if err != nil && strings.Contains(err.Error(), "definition loop") {
+		if id := s.undefined(root); id != nil {
+			pos := s.in.FileSet().Position(id.Pos())
+			err = &compileError{err: fmt.Errorf("%d:%d: undefined: %s", pos.Line, pos.Column, id.Name)}
+		}
+	}
+	if err != nil && trailing && !direct && strings.Contains(err.Error(), "as type ()") {
+		// The trailing call has no value after all.
+		g.body.List[len(g.body.List)-1].(*ast.ExprStmt).X = orig
+		trailing = false
+		prog, err = s.compile(root)
+	}
+	return prog, p, trailing, direct, err
 }
 
 // usesGeneric reports whether e calls the generic min or max helpers.
