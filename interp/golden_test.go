@@ -106,4 +106,3 @@ func TestGolden(t *testing.T) {
 		})
 	}
 }
-
