@@ -140,7 +140,7 @@ func (s *Session) panicError(v any) *kernel.CellError {
 	if len(frames) > 0 {
 		tb = append(tb, "", "Interpreted frames, innermost first:")
 		for _, f := range frames {
-			tb = append(tb, "    "+strings.ReplaceAll(undoRenames(f), "main.", ""))
+			tb = append(tb, "    "+undoRenames(f))
 		}
 	}
 	return &kernel.CellError{Name: name, Value: msg, Traceback: tb}

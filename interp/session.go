@@ -9,6 +9,7 @@ import (
 	"go/printer"
 	"go/token"
 	"io"
+	"log"
 	"maps"
 	"os"
 	"reflect"
@@ -148,6 +149,9 @@ func New(opts Options) (*Session, error) {
 		// A fatal runtime error must reach the real stderr (the kernel's
 		// log), not a pipe nobody reads once the process is gone.
 		debug.SetCrashOutput(fds.origErr, debug.CrashOptions{})
+		// The process's standard logger (yaegi logs there before some of its
+		// panics) belongs to the kernel's log, not to the running cell.
+		log.SetOutput(fds.origErr)
 	}
 	if err := s.reset(); err != nil {
 		s.Close()

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -154,6 +155,20 @@ func (r *Input) Fd() uintptr { return 0 }
 // interpreted frame a panic unwinds: "In[3]:2:5: panic: main.f(...)".
 var panicLine = regexp.MustCompile(`^(.*?):(\d+):(\d+): panic: (.*)\(\.\.\.\)\n?$`)
 
+// formatFrame describes an interpreted frame of a traceback.
+func formatFrame(line, col, fn string) string {
+	fn = strings.TrimPrefix(fn, "main.")
+	switch {
+	case fn == "main":
+		fn = "the cell"
+	case strings.HasPrefix(fn, "main") || strings.HasPrefix(fn, "func"):
+		fn = "a function literal"
+	case strings.HasSuffix(fn, ".func"):
+		fn = "a function literal in " + strings.TrimSuffix(fn, ".func")
+	}
+	return fmt.Sprintf("line %s:%s, in %s", line, col, fn)
+}
+
 // maxTrace bounds the frames kept for a traceback.
 const maxTrace = 12
 
@@ -163,7 +178,7 @@ type yaegiStderr struct{ s *Session }
 
 func (w yaegiStderr) Write(p []byte) (int, error) {
 	if m := panicLine.FindSubmatch(p); m != nil {
-		w.s.addTrace(fmt.Sprintf("%s:%s:%s in %s", m[1], m[2], m[3], m[4]))
+		w.s.addTrace(formatFrame(string(m[2]), string(m[3]), string(m[4])))
 		return len(p), nil
 	}
 	return w.s.stderr.Write(p)
