@@ -34,6 +34,8 @@
 //     brackets, automatic semicolons) to know where statements start.
 //   - Options are getopt-style, as IPython's: "-n 100", "-n100", "-qo",
 //     "--" ends them. Integer options must be positive.
+//   - "%name?" (or "??", or "%%name?" on the first line) shows the magic's
+//     usage instead of running it.
 //   - An unknown magic is a *UsageError suggesting the close names
 //     ("Line magic function `%timit` not found. Did you mean %timeit or
 //     %time?"); so are bad options and misplaced magics. Errors carry the

@@ -129,6 +129,12 @@ func (e *Executor) Execute(ctx context.Context, p Plan, out Output) (any, error)
 func (e *Executor) runMagic(ctx context.Context, line int, m *Magic, out Output) (any, error) {
 	var v any
 	var err error
+	if m.Help {
+		if s := lookup(m.Name); s != nil {
+			printf(out, "%%%s: %s\nUsage: %s\n", s.name, s.help, s.usage)
+		}
+		return nil, nil
+	}
 	switch m.Name {
 	case "!":
 		err = e.shell(ctx, m.Args, out)

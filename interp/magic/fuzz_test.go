@@ -45,6 +45,7 @@ var fuzzSeeds = []string{
 	"f(\n%time g()\n)",
 	"'\\''\n\"\\\"\"\n!x",
 	"0x1p-2\n1e+5\n!x",
+	"%timeit?\n%%time??\nx := 1\n%env ?",
 }
 
 func checkParse(t *testing.T, cell string) {

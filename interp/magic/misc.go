@@ -225,7 +225,7 @@ func lsmagic(out Output) {
 		}
 		b.WriteString("%%" + n)
 	}
-	b.WriteString("\n\nShell escape: !COMMAND runs COMMAND with /bin/sh -c.\n\n")
+	b.WriteString("\n\nShell escape: !COMMAND runs COMMAND with /bin/sh -c. %NAME? shows a magic's usage.\n\n")
 	for _, s := range specs {
 		fmt.Fprintf(&b, "%-10s %s\n           %s\n", s.name, s.help, s.usage)
 	}

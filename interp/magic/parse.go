@@ -52,6 +52,9 @@ type Magic struct {
 	// "name := %magic …" (Define true) or "name = %magic …".
 	Assign string
 	Define bool
+	// Help is true for "%name?" (or "??"): show the magic's usage instead
+	// of running it, as IPython does.
+	Help bool
 }
 
 // Has reports whether option letter o was given.
@@ -191,6 +194,9 @@ func Parse(cell string) (Plan, error) {
 			m := seg.Magic
 			m.Body = strings.Join(lines[i+1:], "\n")
 			m.BodyLine = i + 2
+			if m.Help {
+				return Plan{Segments: []Segment{seg}}, nil
+			}
 			if err := checkCellBody(m); err != nil {
 				return Plan{}, err
 			}
@@ -322,6 +328,10 @@ func parseMagic(t string, line int, cell bool) (Segment, error) {
 	if name == "" {
 		return Segment{}, usagef(line, "%q is not a magic: a name must follow %s", t, prefix)
 	}
+	help := false
+	if q := strings.TrimSpace(args); q == "?" || q == "??" {
+		help, args = true, ""
+	}
 	if args != "" && !unicode.IsSpace(rune(args[0])) {
 		return Segment{}, usagef(line, "%s%s: a space must separate the magic from its arguments", prefix, name)
 	}
@@ -337,6 +347,10 @@ func parseMagic(t string, line int, cell bool) (Segment, error) {
 		return Segment{}, usagef(line, "%%%s is a cell magic: use %%%%%s on the cell's first line", name, name)
 	}
 	m := &Magic{Name: name, Cell: cell, Opts: map[string]string{}}
+	if help {
+		m.Help = true
+		return Segment{Line: line, Magic: m}, nil
+	}
 	rest, err := parseOpts(s, strings.TrimSpace(args), m.Opts)
 	if err != nil {
 		return Segment{}, usagef(line, "%s%s: %v (usage: %s)", prefix, name, err, s.usage)

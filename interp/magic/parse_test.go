@@ -106,6 +106,9 @@ func TestParse(t *testing.T) {
 		{"cell writefile", "%%writefile -a out.txt\n%not parsed\n!nor this", []string{"magic@1:%%writefile|out.txt|a="}},
 		{"cell after blank lines", "\n\n%%sh\necho hi", []string{"magic@3:%%sh||"}},
 		{"cell magic with raw string body", "%%time\ns := `\n%x\n`", []string{"magic@1:%%time||"}},
+		{"help", "%timeit?", []string{"magic@1:%timeit||"}},
+		{"help mid-cell", "x := 1\n%scaling ??\nx", []string{"code@1:x := 1", "magic@2:%scaling||", "code@3:x"}},
+		{"cell help", "%%timeit?", []string{"magic@1:%%timeit||"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p, err := Parse(tc.cell)
@@ -124,8 +127,11 @@ func TestParseCellBodies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if h, _ := Parse("%%timeit?\n"); !h.Segments[0].Magic.Help {
+		t.Error("cell magic help not parsed")
+	}
 	m := p.Segments[0].Magic
-	if m.Body != "x := f()\n!echo hi\nx" || m.BodyLine != 2 {
+	if m.Help || m.Body != "x := f()\n!echo hi\nx" || m.BodyLine != 2 {
 		t.Errorf("body %q at %d", m.Body, m.BodyLine)
 	}
 	if got, want := describe(*m.Sub), []string{"code@2:x := f()", "magic@3:!|echo hi|", "code@4:x"}; !reflect.DeepEqual(got, want) {
