@@ -1,0 +1,108 @@
+package interp
+
+import (
+	"context"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gohpc/gohpc/kernel"
+)
+
+func TestMagics(t *testing.T) {
+	s := newSession(t)
+	r := mustRun(t, s, "%time x := 21 * 2\nx")
+	if r.result != "42" || !strings.Contains(r.out.stdout(), "Wall time") {
+		t.Errorf("%%time: %q %q", r.result, r.out.stdout())
+	}
+	r = mustRun(t, s, "%timeit -n 10 -r 2 x * 2")
+	if !strings.Contains(r.out.stdout(), "per loop") {
+		t.Errorf("%%timeit: %q", r.out.stdout())
+	}
+	r = mustRun(t, s, "res := %timeit -o -q -n 5 -r 2 math.Sqrt(2)\nres.Loops")
+	if r.result != "5" {
+		t.Errorf("%%timeit -o: %q", r.result)
+	}
+	r = mustRun(t, s, "%who")
+	if !strings.Contains(r.out.stdout(), "x") || !strings.Contains(r.out.stdout(), "res") {
+		t.Errorf("%%who: %q", r.out.stdout())
+	}
+	r = runCell(t, s, "%timeit -n 1 -r 1 panic(\"in timeit\")")
+	if r.err == nil || !strings.Contains(r.err.Value, "in timeit") {
+		t.Errorf("%%timeit panic: %+v", r.err)
+	}
+	r = runCell(t, s, "%nosuchmagic")
+	if r.err == nil || r.err.Name != "UsageError" {
+		t.Errorf("unknown magic: %+v", r.err)
+	}
+	r = runCell(t, s, "y := 1\n%time y +* 2")
+	if r.err == nil || r.err.Name != "CompileError" || !strings.HasPrefix(r.err.Value, "2:") {
+		t.Errorf("compile error in a magic's line: %+v", r.err)
+	}
+	mustRun(t, s, "%reset -f")
+	if r := runCell(t, s, "x"); r.err == nil {
+		t.Errorf("x survived %%reset")
+	}
+	if r := mustRun(t, s, "fmt.Sprint(3)"); r.result != "3" {
+		t.Errorf("after reset: %q", r.result)
+	}
+}
+
+func TestTimeitInterrupt(t *testing.T) {
+	s := newSession(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(200*time.Millisecond, cancel)
+	t0 := time.Now()
+	r := runCellCtx(t, ctx, s, "%timeit for i := 0; i < 1000; i++ {}", newFakeOutput())
+	if r.err == nil || r.err.Name != "Interrupted" || time.Since(t0) > 500*time.Millisecond {
+		t.Errorf("%+v after %v", r.err, time.Since(t0))
+	}
+	mustRun(t, s, "1")
+}
+
+func TestUserExpressions(t *testing.T) {
+	s := newSession(t)
+	out := newFakeOutput()
+	res, err := s.Execute(context.Background(), kernel.ExecuteRequest{Code: "z := 5",
+		UserExpressions: map[string]string{"double": "z * 2", "bad": "nope"}}, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := res.UserExpressions["double"].(map[string]any)
+	if d["status"] != "ok" || d["data"].(map[string]any)["text/plain"] != "10" {
+		t.Errorf("double: %v", d)
+	}
+	if b := res.UserExpressions["bad"].(map[string]any); b["status"] != "error" {
+		t.Errorf("bad: %v", b)
+	}
+}
+
+func TestCaptureFDs(t *testing.T) {
+	s, err := New(Options{CaptureFDs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	out := newFakeOutput()
+	r := runCellCtx(t, context.Background(), s, "import \"syscall\"\nsyscall.Write(1, []byte(\"raw fd write\\n\"))\nsyscall.Write(2, []byte(\"raw err\\n\"))", out)
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for time.Now().Before(deadline) && (!strings.Contains(out.stdout(), "raw fd write") || !strings.Contains(out.stderr(), "raw err")) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !strings.Contains(out.stdout(), "raw fd write") || !strings.Contains(out.stderr(), "raw err") {
+		t.Errorf("stdout %q stderr %q", out.stdout(), out.stderr())
+	}
+	if s.OriginalStderr() == os.Stderr {
+		t.Errorf("OriginalStderr is the captured stderr")
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// fd 1 is back: writing to it must not reach the cell.
+	syscall.Write(1, []byte(""))
+}
