@@ -53,7 +53,7 @@ var families = []isa{
 	{
 		name: "AVX2", file: "kern_avx2_amd64.s",
 		doc: "AVX2+FMA: a 6×8 tile in 12 YMM accumulators",
-		reg: "Y", lanes: 4, nvec: 2, mr: 6, unroll: 4, pfB: 8,
+		reg: "Y", lanes: 4, nvec: 2, mr: 6, unroll: 8, pfB: 8,
 		zero: "VXORPD", build: "amd64 && !purego",
 	},
 }
