@@ -10,7 +10,8 @@
 //	files := %sx ls *.csv            a command's output lines as []string
 //
 // and the cell magics %%time, %%timeit [SETUP], %%scaling [SETUP],
-// %%writefile [-a] FILE, %%sh and %%bash, which take the whole cell.
+// %%writefile [-a] FILE, %%sh, %%bash, and %%html, %%markdown, %%latex and
+// %%svg (which show the body), which take the whole cell.
 //
 // # Parsing
 //

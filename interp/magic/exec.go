@@ -162,6 +162,14 @@ func (e *Executor) runMagic(ctx context.Context, line int, m *Magic, out Output)
 		err = e.writefile(line, m, out)
 	case "hpc":
 		e.hpcInfo(out)
+	case "html":
+		out.Display(display.Data{Bundle: display.HTML(m.Body)})
+	case "markdown":
+		out.Display(display.Data{Bundle: display.Markdown(m.Body)})
+	case "latex":
+		out.Display(display.Data{Bundle: display.LaTeX(m.Body)})
+	case "svg":
+		out.Display(display.Data{Bundle: display.SVG(m.Body)})
 	case "reset":
 		err = e.reset(ctx, m, out)
 	default:

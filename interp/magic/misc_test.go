@@ -138,7 +138,7 @@ func TestLsmagic(t *testing.T) {
 	got := out.text("stdout")
 	for _, want := range []string{
 		"Available line magics:\n%env  %hpc  %lsmagic  %reset  %scaling  %sx  %time  %timeit  %who  %whos\n",
-		"Available cell magics:\n%%bash  %%scaling  %%sh  %%time  %%timeit  %%writefile\n",
+		"Available cell magics:\n%%bash  %%html  %%latex  %%markdown  %%scaling  %%sh  %%svg  %%time  %%timeit  %%writefile\n",
 		"timeit     time many runs",
 	} {
 		if !strings.Contains(got, want) {
@@ -298,5 +298,27 @@ func TestLineMagicsAnywhere(t *testing.T) {
 	}
 	if got := out.text("stdout"); got != "Interactive namespace is empty.\nbetween\nenv: GOHPC_X=1\n" {
 		t.Errorf("output %q", got)
+	}
+}
+
+func TestDisplayCellMagics(t *testing.T) {
+	for _, tc := range []struct {
+		cell, mime, content string
+	}{
+		{"%%html\n<b>bold</b>", "text/html", "<b>bold</b>"},
+		{"%%markdown\n# Title\n*x*", "text/markdown", "# Title\n*x*"},
+		{"%%latex\n$$x^2$$", "text/latex", "$$x^2$$"},
+		{"%%svg\n<svg/>", "image/svg+xml", "<svg/>"},
+	} {
+		out := &fakeOut{}
+		if _, err := run(context.Background(), &fakeSession{}, tc.cell, out); err != nil {
+			t.Fatal(err)
+		}
+		if len(out.shown) != 1 || out.shown[0].Bundle[tc.mime] != tc.content || out.shown[0].Bundle["text/plain"] == nil {
+			t.Errorf("%q showed %v", tc.cell, out.shown)
+		}
+	}
+	if _, err := Parse("%%html x\n<b>"); err == nil {
+		t.Error("%%html with arguments accepted")
 	}
 }

@@ -140,6 +140,18 @@ var specs = []spec{
 	{name: "bash", cell: true,
 		usage: "%%bash",
 		help:  "run the cell's body with bash"},
+	{name: "html", cell: true,
+		usage: "%%html",
+		help:  "show the cell's body as HTML"},
+	{name: "markdown", cell: true,
+		usage: "%%markdown",
+		help:  "show the cell's body as Markdown"},
+	{name: "latex", cell: true,
+		usage: "%%latex",
+		help:  "show the cell's body as LaTeX"},
+	{name: "svg", cell: true,
+		usage: "%%svg",
+		help:  "show the cell's body as an SVG image"},
 	{name: "hpc", line: true,
 		usage: "%hpc",
 		help:  "workers, GOMAXPROCS, BLAS backend, CPU model and vector extensions"},
@@ -434,7 +446,7 @@ func checkArgs(s *spec, m *Magic) error {
 		if m.Args == "" {
 			return fmt.Errorf("missing command")
 		}
-	case "lsmagic", "hpc":
+	case "lsmagic", "hpc", "html", "markdown", "latex", "svg":
 		if m.Args != "" {
 			return fmt.Errorf("takes no arguments")
 		}
