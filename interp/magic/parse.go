@@ -351,6 +351,8 @@ func parseMagic(t string, line int, cell bool) (Segment, error) {
 	switch {
 	case s == nil && cell:
 		return Segment{}, &UsageError{Line: line, Msg: fmt.Sprintf("Cell magic `%%%%%s` not found.", name) + suggest(name, true)}
+	case s == nil && ipythonHints[name] != "":
+		return Segment{}, &UsageError{Line: line, Msg: fmt.Sprintf("Line magic function `%%%s` not found. ", name) + ipythonHints[name]}
 	case s == nil:
 		return Segment{}, &UsageError{Line: line, Msg: fmt.Sprintf("Line magic function `%%%s` not found.", name) + suggest(name, false)}
 	case cell && !s.cell:
@@ -470,6 +472,15 @@ func ParseWorkers(s string) ([]int, error) {
 		ws = append(ws, n)
 	}
 	return ws, nil
+}
+
+// ipythonHints answer the IPython magics users try out of habit that have no
+// meaning for Go cells.
+var ipythonHints = map[string]string{
+	"matplotlib": "Plots show inline without it: a gonum.org/v1/plot *plot.Plot as a cell's last value (or passed to display.Display) is drawn as PNG.",
+	"pip":        "Cells are Go: they import the standard library, gonum, gonum/plot, and gohpc's hpc and display packages, which come with the kernel.",
+	"conda":      "Cells are Go: they import the standard library, gonum, gonum/plot, and gohpc's hpc and display packages, which come with the kernel.",
+	"load_ext":   "gohpc has no extensions; %lsmagic lists the magics.",
 }
 
 // suggest returns " Did you mean …?" listing the magics within a small edit

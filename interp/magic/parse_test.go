@@ -156,6 +156,8 @@ func TestParseErrors(t *testing.T) {
 		{"unknown line magic", "%timit f()", 1, "Line magic function `%timit` not found. Did you mean %timeit or %time?"},
 		{"unknown with prefix", "x := 1\n%scal f()", 2, "Did you mean %scaling?"},
 		{"unknown far", "%frobnicate", 1, "Use %lsmagic to list the magics."},
+		{"matplotlib habit", "%matplotlib inline", 1, "Line magic function `%matplotlib` not found. Plots show inline without it"},
+		{"pip habit", "%pip install numpy", 1, "Cells are Go"},
 		{"unknown cell magic", "%%writefil x", 1, "Cell magic `%%writefil` not found. Did you mean %%writefile?"},
 		{"transposition", "%tiem f()", 1, "Did you mean %time"},
 		{"case", "%TIMEIT f()", 1, "Did you mean %timeit"},
