@@ -20,7 +20,7 @@ import (
 //
 // Expected text is literal except for placeholders that match numbers:
 // {{time}} a duration as IPython formats it, {{n}} a count (with commas),
-// {{bytes}} a byte size, {{any}} anything on one line. In the session, a
+// {{bytes}} a byte size, {{any}} anything on one line, {{s}} a plural's s. In the session, a
 // statement containing sleep(D) takes D on the executor's clock, per run.
 func TestTranscripts(t *testing.T) {
 	files, err := filepath.Glob("testdata/transcripts/*.txt")
@@ -113,6 +113,7 @@ var placeholders = map[string]string{
 	"n":     `[0-9][0-9,]*`,
 	"bytes": `[0-9.]+ (B|KiB|MiB|GiB|TiB)`,
 	"any":   `.*`,
+	"s":     `s?`,
 }
 
 // matches reports whether got matches the expected text with placeholders.
