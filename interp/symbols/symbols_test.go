@@ -254,6 +254,14 @@ func TestGeneratedUpToDate(t *testing.T) {
 
 	// A scratch directory inside the module (so that package paths resolve
 	// as they do for go generate), ignored by the go tool for its leading dot.
+	// Scratch directories of runs that were killed are removed first.
+	if old, _ := filepath.Glob(".regen-*"); len(old) > 0 {
+		for _, d := range old {
+			if fi, err := os.Stat(d); err == nil && time.Since(fi.ModTime()) > time.Hour {
+				os.RemoveAll(d)
+			}
+		}
+	}
 	scratch, err := os.MkdirTemp(".", ".regen-")
 	if err != nil {
 		t.Fatal(err)
