@@ -58,7 +58,12 @@
 // warns "The slowest run took 5.03 times longer than the fastest. This
 // could mean that an intermediate result is being cached." when the slowest
 // run took more than four times the fastest. Times are formatted by
-// render.FormatTime, IPython's _format_time.
+// render.FormatTime, IPython's _format_time. Unlike IPython, %timeit leaves
+// the garbage collector on: in Go it is the memory manager, not a cycle
+// collector, and a statement allocating in a loop of a million would run
+// the kernel out of memory without it. Its cost is part of the timing, as
+// it is in a Go benchmark. The Go heap line of %time counts the whole
+// process, which the statement's goroutines dominate.
 //
 // %scaling runs a statement with each worker count (1…GOMAXPROCS, or -w),
 // keeping the best of -r runs, and shows a table updated in place as the

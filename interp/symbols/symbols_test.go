@@ -64,6 +64,9 @@ func TestImportAndCall(t *testing.T) {
 			fmt.Println(stat.Mean([]float64{1, 2, 3}, nil))`, "2\n"},
 		{"distuv", `import "gonum.org/v1/gonum/stat/distuv"
 			fmt.Println(distuv.UnitNormal.CDF(0))`, "0.5\n"},
+		{"distuv with a source", `import ("gonum.org/v1/gonum/stat/distuv"; "math/rand/v2")
+			n := distuv.Normal{Mu: 10, Sigma: 0, Src: rand.NewPCG(1, 2)}
+			fmt.Println(n.Rand())`, "10\n"},
 		{"blas64", `import "gonum.org/v1/gonum/blas/blas64"
 			x := blas64.Vector{N: 3, Inc: 1, Data: []float64{1, 2, 3}}
 			fmt.Println(blas64.Dot(x, x))`, "14\n"},
