@@ -435,7 +435,7 @@ func locate(pool *Pool, stations []Station, events []Event, g Grid, B float64) (
 	prog.add(len(fm.nodes)*S, time.Now())
 
 	// Pass 2: a first guess per event: the centre of the leaf reached by
-	// descending from the best root centre to the best child centre.
+	// descending from the best centre among the roots' children.
 	err = pool.run(prog, len(events), seedWeight, func() (chunkFunc, func()) {
 		ex, r := make([]float64, S), make([]float64, S)
 		return func(lo, hi int, cur *cursor) error {
@@ -489,15 +489,25 @@ func locate(pool *Pool, stations []Station, events []Event, g Grid, B float64) (
 }
 
 // seed returns the best trial of event e at the centre of the leaf reached
-// from the root whose centre fits it best, through the best-fitting child
-// at each level.
+// from the root's child whose centre fits it best, through the best-fitting
+// child at each level below.
 func (fm *fastModel) seed(e int, ex, r []float64) best {
 	S := fm.S
 	o := fm.pr.events[e].Amp[:S]
+	// The best child of any root (the best root if roots are leaves).
 	id, bc := 0, math.Inf(-1)
 	for i := range fm.roots {
-		if d := dot(fm.center[i*S:(i+1)*S], o); d > bc {
-			id, bc = i, d
+		n := &fm.nodes[i]
+		if n.leaf >= 0 {
+			if d := dot(fm.center[i*S:(i+1)*S], o); d > bc {
+				id, bc = i, d
+			}
+			continue
+		}
+		for _, k := range fm.kid[n.kids[0]:n.kids[1]] {
+			if d := dot(fm.center[int(k)*S:int(k+1)*S], o); d > bc {
+				id, bc = int(k), d
+			}
 		}
 	}
 	for fm.nodes[id].leaf < 0 {

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Regenerate the locator golden files from the anchor implementations.
 
-usage: make_golden.py ANCHOR_DIR   (e.g. /work/shared/anchors)
+usage: make_golden.py [ANCHOR_DIR]   (default: the copies in anchors/ next to this script)
 
 Runs ANCHOR_DIR/anchor_locator.py --locations on the dataset copy in this
 directory with several implementations per grid, checks that they agree
@@ -14,7 +14,8 @@ Needs Debian's /usr/bin/python3 with python3-numpy and python3-numba.
 import json, os, subprocess, sys
 
 here = os.path.dirname(os.path.abspath(__file__))
-anchor = os.path.join(sys.argv[1], 'anchor_locator.py')
+anchor = os.path.join(sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, 'anchors'),
+                      'anchor_locator.py')
 data = os.path.join(here, 'dataset.json')
 plan = {'workshop': ['pure', 'numba', 'smart'], 'large': ['numba', 'smart']}
 
