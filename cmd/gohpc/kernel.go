@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/gohpc/gohpc/hpc"
+	"github.com/gohpc/gohpc/interp"
+	"github.com/gohpc/gohpc/kernel"
+)
+
+func init() {
+	c := &command{
+		name:    "kernel",
+		usage:   "-f CONNECTION_FILE",
+		summary: "run the Jupyter kernel (started by Jupyter from the kernelspec)",
+	}
+	c.run = func(args []string, stdout, stderr io.Writer) int {
+		fs := newFlagSet(c, stderr)
+		connFile := fs.String("f", "", "Jupyter connection `FILE` (ports, key, transport)")
+		debug := fs.Bool("debug", false, "log every message at debug level")
+		if code, ok := parseFlags(fs, args); !ok {
+			return code
+		}
+		if *connFile == "" || fs.NArg() > 0 {
+			fs.Usage()
+			return 2
+		}
+		return runKernel(*connFile, *debug, stderr)
+	}
+	register(c)
+}
+
+// runKernel serves the connection file until a shutdown_request, SIGTERM or
+// SIGHUP. SIGINT interrupts the running cell, as Jupyter expects of a kernel.
+// Exit codes: 0 after a clean shutdown, 1 when the kernel cannot start.
+func runKernel(connFile string, debug bool, stderr io.Writer) int {
+	info, err := kernel.ReadConnectionFile(connFile)
+	if err != nil {
+		fmt.Fprintf(stderr, "gohpc kernel: %v\n", err)
+		return 1
+	}
+	// Signals first: SIGINT before the handler is installed would kill the
+	// process.
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(sigs)
+
+	sess, err := interp.New(interp.Options{CaptureFDs: true})
+	if err != nil {
+		fmt.Fprintf(stderr, "gohpc kernel: %v\n", err)
+		return 1
+	}
+	defer sess.Close()
+	// From here on fd 2 is the running cell's stderr: the kernel logs to the
+	// process's original stderr, which Jupyter shows in its own log.
+	level := slog.LevelInfo
+	if debug {
+		level = slog.LevelDebug
+	}
+	logger := slog.New(slog.NewTextHandler(sess.OriginalStderr(), &slog.HandlerOptions{Level: level}))
+	hpc.UseBLAS()
+
+	k, err := kernel.New(info, sess, kernel.WithLogger(logger))
+	if err != nil {
+		logger.Error("cannot start the kernel", "connection_file", connFile, "err", err)
+		return 1
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	go func() {
+		for s := range sigs {
+			if s == os.Interrupt {
+				k.Interrupt()
+				continue
+			}
+			logger.Info("signal received; shutting down", "signal", s.String())
+			stop()
+		}
+	}()
+	if err := k.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		logger.Error("kernel stopped with an error", "err", err)
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,214 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/gohpc/gohpc/hpc"
+	"github.com/gohpc/gohpc/internal/nbformat"
+	"github.com/gohpc/gohpc/internal/nbrun"
+	"github.com/gohpc/gohpc/interp"
+)
+
+// paramList collects repeated --param NAME=VALUE flags.
+type paramList []nbrun.Param
+
+func (p *paramList) String() string { return fmt.Sprint(*p) }
+func (p *paramList) Set(s string) error {
+	param, err := nbrun.ParseParam(s)
+	if err != nil {
+		return err
+	}
+	*p = append(*p, param)
+	return nil
+}
+
+func init() {
+	c := &command{
+		name:  "run",
+		usage: "NOTEBOOK.ipynb [-o OUT.ipynb] [--timeout S] [--param NAME=VALUE]... [--allow-errors]",
+		summary: "execute a notebook in-process, without Jupyter, and write its outputs;\n" +
+			"exits 1 when a cell fails (cells tagged raises-exception may fail)",
+	}
+	c.run = func(args []string, stdout, stderr io.Writer) int {
+		fs := newFlagSet(c, stderr)
+		out := fs.String("o", "", "write the executed notebook to `OUT.ipynb` (\"-\" for stdout; default: not saved)")
+		timeout := fs.Float64("timeout", 0, "per-cell time limit in `SECONDS` (0: none)")
+		allowErrors := fs.Bool("allow-errors", false, "run every cell even after one fails")
+		quiet := fs.Bool("q", false, "print only failures")
+		var params paramList
+		fs.Var(&params, "param", "set a parameter `NAME=VALUE` after the cell tagged \"parameters\" (repeatable)")
+		positional, code, ok := parseInterspersed(fs, args)
+		if !ok {
+			return code
+		}
+		if len(positional) != 1 {
+			fs.Usage()
+			return 2
+		}
+		return runNotebook(positional[0], runOptions{
+			out: *out, timeout: time.Duration(*timeout * float64(time.Second)),
+			allowErrors: *allowErrors, quiet: *quiet, params: params,
+		}, stdout, stderr)
+	}
+	register(c)
+}
+
+// parseInterspersed parses flags that may come before or after positional
+// arguments ("gohpc run NB.ipynb -o OUT.ipynb"), as users of nbconvert and
+// papermill expect.
+func parseInterspersed(fs *flag.FlagSet, args []string) (positional []string, code int, ok bool) {
+	for {
+		if code, ok := parseFlags(fs, args); !ok {
+			return nil, code, false
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return positional, 0, true
+		}
+		if args[0] == "--" {
+			return append(positional, args[1:]...), 0, true
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+}
+
+type runOptions struct {
+	out         string
+	timeout     time.Duration
+	allowErrors bool
+	quiet       bool
+	params      []nbrun.Param
+}
+
+// runNotebook executes path and returns the exit code: 0 when every cell
+// ran (or failed as its raises-exception tag says it may), 1 when a cell
+// failed or the notebook could not be read or written, 130 on SIGINT.
+func runNotebook(path string, opts runOptions, stdout, stderr io.Writer) int {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		fmt.Fprintf(stderr, "gohpc run: %v\n", err)
+		return 1
+	}
+	nb, err := nbformat.Read(bytes.NewReader(data))
+	if err != nil {
+		fmt.Fprintf(stderr, "gohpc run: %s: %v\n", path, err)
+		return 1
+	}
+	// Cells run with the notebook's directory as working directory, as in
+	// Jupyter, so relative data paths work the same.
+	dir, err := filepath.Abs(filepath.Dir(path))
+	if err != nil {
+		fmt.Fprintf(stderr, "gohpc run: %v\n", err)
+		return 1
+	}
+	sess, err := interp.New(interp.Options{Dir: dir})
+	if err != nil {
+		fmt.Fprintf(stderr, "gohpc run: %v\n", err)
+		return 1
+	}
+	defer sess.Close()
+	hpc.UseBLAS()
+
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer cancel()
+	var log io.Writer = stderr
+	if opts.quiet {
+		log = &failuresOnly{w: stderr}
+	}
+	start := time.Now()
+	res, runErr := nbrun.Run(ctx, nb, sess, nbrun.Options{
+		CellTimeout: opts.timeout, AllowErrors: opts.allowErrors, Params: opts.params, Log: log,
+	})
+	code := 0
+	unexpected := 0
+	for _, f := range res.Failed {
+		if !nb.Cells[f.Index].HasTag("raises-exception") {
+			unexpected++
+		}
+	}
+	if opts.out != "" {
+		if err := writeNotebook(opts.out, nb, stdout); err != nil {
+			fmt.Fprintf(stderr, "gohpc run: %v\n", err)
+			code = 1
+		}
+	}
+	switch {
+	case runErr != nil:
+		fmt.Fprintf(stderr, "gohpc run: %s: interrupted after %d cells\n", path, res.Executed)
+		return 130
+	case unexpected > 0:
+		fmt.Fprintf(stderr, "gohpc run: %s: %d of %d cells failed (%v)\n", path, unexpected, res.Executed,
+			time.Since(start).Round(time.Millisecond))
+		return 1
+	}
+	if !opts.quiet {
+		fmt.Fprintf(stderr, "gohpc run: %s: %d cells ran in %v\n", path, res.Executed,
+			time.Since(start).Round(time.Millisecond))
+	}
+	return code
+}
+
+// writeNotebook writes nb to path atomically (a temporary file renamed into
+// place), or to stdout for "-".
+func writeNotebook(path string, nb *nbformat.Notebook, stdout io.Writer) error {
+	if path == "-" {
+		return nbformat.Write(stdout, nb)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".gohpc-run-*.ipynb")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := nbformat.Write(tmp, nb); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// failuresOnly passes on the lines of a run log that report failures (and
+// their indented tracebacks), dropping the "ok" lines.
+type failuresOnly struct {
+	w       io.Writer
+	partial []byte
+	inError bool
+}
+
+func (f *failuresOnly) Write(p []byte) (int, error) {
+	f.partial = append(f.partial, p...)
+	for {
+		i := bytes.IndexByte(f.partial, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		line := string(f.partial[:i+1])
+		f.partial = f.partial[i+1:]
+		switch {
+		case strings.Contains(line, " failed: "):
+			f.inError = true
+		case !strings.HasPrefix(line, "    "):
+			f.inError = false
+		}
+		if f.inError {
+			if _, err := io.WriteString(f.w, line); err != nil {
+				return len(p), err
+			}
+		}
+	}
+}
