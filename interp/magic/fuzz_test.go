@@ -69,6 +69,16 @@ func checkParse(t *testing.T, cell string) {
 	if err != nil || !reflect.DeepEqual(plan, again) {
 		t.Fatalf("Parse(%q) is not deterministic", cell)
 	}
+	// Without % or !, a cell is Go, untouched.
+	if !strings.ContainsAny(cell, "%!") {
+		want := 1
+		if strings.TrimSpace(cell) == "" {
+			want = 0
+		}
+		if len(plan.Segments) != want || (want == 1 && (plan.Segments[0].Code != cell || plan.Segments[0].Line != 1)) {
+			t.Fatalf("Parse(%q) = %+v, want the cell as one code segment", cell, plan.Segments)
+		}
+	}
 	checkPlan(t, cell, lines, 1, plan)
 }
 
