@@ -185,11 +185,91 @@ func (g *group) source(code, file string) string {
 // returned as is (a scanner.ErrorList in cell positions).
 func parseCell(fset *token.FileSet, code string, firstLine int, file string) ([]*group, error) {
 	gs := groupItems(splitItems(code, firstLine))
+	var out []*group
 	for _, g := range gs {
 		g.src = g.source(code, file)
 		if err := g.parse(fset); err != nil {
 			return nil, err
 		}
+		if g.decl || len(g.body.List) != len(g.items) {
+			out = append(out, g)
+			continue
+		}
+		// Split before a definition that indexes a variable defined earlier
+		// in the group, so that the variable has its value, and its type
+		// is known, when the definition is compiled (see fixBinIndex).
+		start := 0
+		defined := map[string]bool{}
+		for i, st := range g.body.List {
+			names, values := definition(st)
+			if i > start && indexesAny(values, defined) {
+				out = append(out, &group{items: g.items[start:i]})
+				start = i
+				defined = map[string]bool{}
+			}
+			for _, n := range names {
+				defined[n] = true
+			}
+		}
+		if start == 0 {
+			out = append(out, g)
+			continue
+		}
+		out = append(out, &group{items: g.items[start:]})
+		for _, sg := range out {
+			if sg.src == "" {
+				sg.src = sg.source(code, file)
+				if err := sg.parse(fset); err != nil {
+					return nil, err
+				}
+			}
+		}
 	}
-	return gs, nil
+	return out, nil
+}
+
+// definition returns the names a top-level statement defines and the
+// values it gives them.
+func definition(st ast.Stmt) (names []string, values []ast.Expr) {
+	switch st := st.(type) {
+	case *ast.AssignStmt:
+		if st.Tok == token.DEFINE {
+			for _, l := range st.Lhs {
+				if id, ok := l.(*ast.Ident); ok {
+					names = append(names, id.Name)
+				}
+			}
+			values = st.Rhs
+		}
+	case *ast.DeclStmt:
+		if gd, ok := st.Decl.(*ast.GenDecl); ok && gd.Tok == token.VAR {
+			for _, sp := range gd.Specs {
+				vs := sp.(*ast.ValueSpec)
+				for _, n := range vs.Names {
+					names = append(names, n.Name)
+				}
+				values = append(values, vs.Values...)
+			}
+		}
+	}
+	return names, values
+}
+
+// indexesAny reports whether values index one of the names.
+func indexesAny(values []ast.Expr, names map[string]bool) bool {
+	found := false
+	for _, v := range values {
+		ast.Inspect(v, func(n ast.Node) bool {
+			if ix, ok := n.(*ast.IndexExpr); ok {
+				if id, ok := ix.X.(*ast.Ident); ok && names[id.Name] {
+					found = true
+				}
+			}
+			if sel, ok := n.(*ast.SelectorExpr); ok {
+				_ = sel
+			}
+			return !found
+		})
+	}
+	return found
 }

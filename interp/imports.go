@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"go/ast"
+	"go/token"
 	"path"
 	"reflect"
 	"sort"
@@ -75,17 +76,40 @@ func packages() (byName, byPath map[string]string) {
 func (s *Session) autoImport(ctx context.Context, root ast.Node) error {
 	byName, byPath := packages()
 	if f, ok := root.(*ast.File); ok {
-		for _, im := range f.Imports {
-			p := strings.Trim(im.Path.Value, "\"`")
-			name := byPath[p]
-			if name == "" {
-				name = path.Base(p)
+		// yaegi refuses to import a package twice: drop the imports a
+		// previous cell (or the automatic import) already did.
+		var decls []ast.Decl
+		f.Imports = nil
+		for _, d := range f.Decls {
+			gd, ok := d.(*ast.GenDecl)
+			if !ok || gd.Tok != token.IMPORT {
+				decls = append(decls, d)
+				continue
 			}
-			if im.Name != nil {
-				name = im.Name.Name
+			var specs []ast.Spec
+			for _, sp := range gd.Specs {
+				im := sp.(*ast.ImportSpec)
+				p := strings.Trim(im.Path.Value, "\"`")
+				name := byPath[p]
+				if name == "" {
+					name = path.Base(p)
+				}
+				if im.Name != nil {
+					name = im.Name.Name
+				}
+				if old, ok := s.imps[name]; ok && old == p || name == "_" {
+					continue
+				}
+				specs = append(specs, sp)
+				f.Imports = append(f.Imports, im)
+				s.imps[name] = p
 			}
-			s.imps[name] = p
+			if len(specs) > 0 {
+				gd.Specs = specs
+				decls = append(decls, gd)
+			}
 		}
+		f.Decls = decls
 	}
 	need := map[string]string{}
 	ast.Inspect(root, func(n ast.Node) bool {

@@ -311,7 +311,10 @@ func isBlank(e ast.Expr) bool {
 // instead of killing the process, keeping Go's evaluation order (the
 // arguments are evaluated by the calling goroutine):
 //
-//	{ __a, __b := a, b; go func() { defer func() { __gohpc.GoPanic(recover()) }(); f(__a, __b) }() }
+//	{ __c := __gohpc.Cell(); __a, __b := a, b
+//	  go func() { defer func() { __gohpc.GoPanic(__c, recover()) }(); f(__a, __b) }() }
+//
+// The panic is reported on the stderr of the cell that started the goroutine.
 func (r *rewriter) goStmt(g *ast.GoStmt, done map[ast.Node]bool) ast.Stmt {
 	pos := g.Go
 	call := g.Call
@@ -328,10 +331,11 @@ func (r *rewriter) goStmt(g *ast.GoStmt, done map[ast.Node]bool) ast.Stmt {
 		}
 		call = &ast.CallExpr{Fun: call.Fun, Lparen: call.Lparen, Args: args, Ellipsis: call.Ellipsis, Rparen: call.Rparen}
 	}
+	cell := r.tmp("c")
 	rec := &ast.DeferStmt{Defer: pos, Call: &ast.CallExpr{Lparen: pos, Rparen: pos, Fun: &ast.FuncLit{
 		Type: &ast.FuncType{Func: pos, Params: &ast.FieldList{}},
 		Body: &ast.BlockStmt{Lbrace: pos, Rbrace: pos, List: []ast.Stmt{
-			&ast.ExprStmt{X: rtCall("GoPanic", pos, &ast.CallExpr{Fun: ident("recover", pos), Lparen: pos, Rparen: pos})},
+			&ast.ExprStmt{X: rtCall("GoPanic", pos, ident(cell, pos), &ast.CallExpr{Fun: ident("recover", pos), Lparen: pos, Rparen: pos})},
 		}},
 	}}}
 	lit := &ast.FuncLit{
@@ -340,10 +344,11 @@ func (r *rewriter) goStmt(g *ast.GoStmt, done map[ast.Node]bool) ast.Stmt {
 	}
 	ng := &ast.GoStmt{Go: pos, Call: &ast.CallExpr{Fun: lit, Lparen: pos, Rparen: pos}}
 	done[ng] = true
-	if pre == nil {
-		return ng
+	list := []ast.Stmt{&ast.AssignStmt{Lhs: []ast.Expr{ident(cell, pos)}, Tok: token.DEFINE, TokPos: pos, Rhs: []ast.Expr{rtCall("Cell", pos)}}}
+	if pre != nil {
+		list = append(list, pre)
 	}
-	return &ast.BlockStmt{Lbrace: pos, List: []ast.Stmt{pre, ng}, Rbrace: g.End()}
+	return &ast.BlockStmt{Lbrace: pos, List: append(list, ng), Rbrace: g.End()}
 }
 
 func isCall(e ast.Expr) bool {

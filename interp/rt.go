@@ -13,6 +13,7 @@ import (
 
 	"github.com/gohpc/gohpc/interp/internal/stackguard"
 	"github.com/gohpc/gohpc/interp/render"
+	"github.com/gohpc/gohpc/kernel"
 )
 
 // rtPath is the import path of the native helpers that rewritten cells call;
@@ -166,11 +167,17 @@ func (s *Session) sleep(d time.Duration) {
 	}
 }
 
-// goPanic reports the panic r (if any) of a goroutine a cell started: on the
-// stderr of the running cell, so that the kernel survives it.
-func (s *Session) goPanic(r any) {
+// goPanic reports the panic r (if any) of a goroutine cell started, on the
+// cell's stderr, so that the kernel survives it.
+func (s *Session) goPanic(cell any, r any) {
 	if r == nil {
 		return
+	}
+	var out kernel.Output = discardOutput{s.log}
+	if c, ok := cell.(*cellState); ok && c != nil && c.out != nil {
+		out = c.out
+	} else {
+		out = s.output()
 	}
 	tb := s.takeTrace()
 	var b strings.Builder
@@ -178,7 +185,15 @@ func (s *Session) goPanic(r any) {
 	for _, l := range tb {
 		b.WriteString("    " + l + "\n")
 	}
-	s.stderr.Write([]byte(b.String()))
+	out.Stream("stderr", b.String())
+}
+
+// currentCell is the token of the running cell, for goroutines to report to.
+func (s *Session) currentCell() any {
+	if c := s.cur.Load(); c != nil {
+		return c
+	}
+	return nil
 }
 
 // result receives the value(s) of a cell's trailing expression.
@@ -198,6 +213,7 @@ func (s *Session) rtExports() yaegi.Exports {
 			"Clear":   reflect.ValueOf(clearValue),
 			"MakeLen": reflect.ValueOf(makeLen),
 			"GoPanic": reflect.ValueOf(s.goPanic),
+			"Cell":    reflect.ValueOf(s.currentCell),
 			"Result":  res,
 		},
 		".": {"MapTypes": reflect.ValueOf(map[reflect.Value][]reflect.Type{res: resultInterfaces()})},

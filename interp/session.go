@@ -516,6 +516,7 @@ func (s *Session) prepare(ctx context.Context, g *group, last, forceInt bool) (p
 	p = &prepared{node: root}
 	rw := &rewriter{user: s.isUser, intGlobal: s.intGlobal, renames: s.renames, seq: &s.seq, forceIntRange: forceInt}
 	rw.rename(root)
+	s.fixBinIndex(root)
 	if err := s.autoImport(ctx, root); err != nil {
 		return nil, nil, false, false, err
 	}
