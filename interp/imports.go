@@ -30,14 +30,16 @@ var preferred = map[string]string{
 
 var (
 	pkgOnce  sync.Once
-	pkgIndex map[string]string // package name -> import path
-	pkgPaths map[string]string // import path -> package name
+	pkgIndex map[string]string   // package name -> import path
+	pkgPaths map[string]string   // import path -> package name
+	pkgCands map[string][]string // package name -> import paths, preferred first
+	pkgSyms  map[string]map[string]bool
 )
 
 // packages indexes the packages cells can import.
 func packages() (byName, byPath map[string]string) {
 	pkgOnce.Do(func() {
-		pkgIndex, pkgPaths = map[string]string{}, map[string]string{}
+		pkgIndex, pkgPaths, pkgCands, pkgSyms = map[string]string{}, map[string]string{}, map[string][]string{}, map[string]map[string]bool{}
 		var keys []string
 		for _, m := range []map[string]map[string]reflect.Value{stdlib.Symbols, symbols.Symbols} {
 			for k := range m {
@@ -60,10 +62,26 @@ func packages() (byName, byPath map[string]string) {
 			if _, ok := pkgIndex[name]; !ok {
 				pkgIndex[name] = p
 			}
+			if pkgSyms[p] == nil {
+				pkgCands[name] = append(pkgCands[name], p)
+				pkgSyms[p] = map[string]bool{}
+			}
+			for _, m := range symbolMaps() {
+				for sym := range m[k] {
+					pkgSyms[p][sym] = true
+				}
+			}
 		}
 		for name, p := range preferred {
 			if _, ok := pkgPaths[p]; ok {
 				pkgIndex[name] = p
+				c := []string{p}
+				for _, q := range pkgCands[name] {
+					if q != p {
+						c = append(c, q)
+					}
+				}
+				pkgCands[name] = c
 			}
 		}
 	})
@@ -112,6 +130,7 @@ func (s *Session) autoImport(ctx context.Context, root ast.Node) error {
 		f.Decls = decls
 	}
 	need := map[string]string{}
+	used := map[string][]string{} // package name -> selected names
 	ast.Inspect(root, func(n ast.Node) bool {
 		sel, ok := n.(*ast.SelectorExpr)
 		if !ok {
@@ -124,11 +143,26 @@ func (s *Session) autoImport(ctx context.Context, root ast.Node) error {
 		if _, ok := s.imps[id.Name]; ok {
 			return true
 		}
-		if p, ok := byName[id.Name]; ok {
-			need[id.Name] = p
+		if _, ok := byName[id.Name]; ok {
+			used[id.Name] = append(used[id.Name], sel.Sel.Name)
 		}
 		return true
 	})
+	// Of the packages of a name (draw: image/draw, gonum's vg/draw), take
+	// the first that has every symbol the code selects.
+	for name, syms := range used {
+		need[name] = byName[name]
+	cands:
+		for _, p := range pkgCands[name] {
+			for _, sym := range syms {
+				if !pkgSyms[p][sym] {
+					continue cands
+				}
+			}
+			need[name] = p
+			break
+		}
+	}
 	if len(need) == 0 {
 		return nil
 	}
