@@ -2,6 +2,8 @@ package magic
 
 import (
 	"errors"
+	"go/scanner"
+	"go/token"
 	"reflect"
 	"strconv"
 	"strings"
@@ -103,6 +105,17 @@ func checkPlan(t *testing.T, cell string, lines []string, first int, plan Plan) 
 				t.Fatalf("Parse(%q): blank code segment at line %d", cell, s.Line)
 			}
 			last += n - 1
+			// A line starting with ! inside a code segment is Go only if
+			// the Go before it is unfinished by Go's scanner.
+			segLines := strings.Split(s.Code, "\n")
+			for i := 1; i < len(segLines); i++ {
+				if !strings.HasPrefix(strings.TrimSpace(segLines[i]), "!") {
+					continue
+				}
+				if ok, complete := goComplete(strings.Join(segLines[:i], "\n")); ok && complete {
+					t.Fatalf("Parse(%q): line %d %q kept as Go after a complete statement", cell, s.Line+i, segLines[i])
+				}
+			}
 			// A code segment starts at the top level: alone, it is one
 			// code segment again.
 			p, err := Parse(s.Code)
@@ -110,6 +123,13 @@ func checkPlan(t *testing.T, cell string, lines []string, first int, plan Plan) 
 				t.Fatalf("Parse(%q): code segment %q parses alone to %+v, %v", cell, s.Code, p.Segments, err)
 			}
 			continue
+		}
+		if !s.Magic.Cell && s.Line > first {
+			// The Go before a line magic or shell line must be complete
+			// by Go's own scanner, when that scanner accepts it.
+			if ok, complete := goComplete(codeBefore(plan, s)); ok && !complete {
+				t.Fatalf("Parse(%q): magic at line %d after unfinished Go", cell, s.Line)
+			}
 		}
 		checkMagic(t, cell, s.Magic)
 		if s.Magic.Cell {
@@ -160,6 +180,51 @@ func checkMagic(t *testing.T, cell string, m *Magic) {
 	if m.Define && m.Assign == "" {
 		t.Fatalf("Parse(%q): define without a name", cell)
 	}
+}
+
+// codeBefore returns the Go code read since the last magic before segment
+// seg: the code segment just before it, or "".
+func codeBefore(plan Plan, seg Segment) string {
+	for i, s := range plan.Segments {
+		if s.Line == seg.Line && i > 0 && plan.Segments[i-1].Magic == nil {
+			return plan.Segments[i-1].Code
+		}
+	}
+	return ""
+}
+
+// goComplete scans code with go/scanner: ok is false if the scanner reports
+// an error (the oracle does not apply); complete is true if the code ends
+// at the top level where Go would end a statement (an automatic or explicit
+// semicolon, or no token at all).
+func goComplete(code string) (ok, complete bool) {
+	fset := token.NewFileSet()
+	f := fset.AddFile("cell", -1, len(code))
+	var sc scanner.Scanner
+	errs := 0
+	sc.Init(f, []byte(code), func(token.Position, string) { errs++ }, 0)
+	depth := 0
+	last := token.SEMICOLON
+	for {
+		_, tok, _ := sc.Scan()
+		if tok == token.EOF {
+			break
+		}
+		switch tok {
+		case token.LPAREN, token.LBRACK, token.LBRACE:
+			depth++
+		case token.RPAREN, token.RBRACK, token.RBRACE:
+			depth--
+			if depth < 0 {
+				return false, false // unbalanced: not Go, no oracle
+			}
+		}
+		last = tok
+	}
+	if errs > 0 {
+		return false, false
+	}
+	return true, depth == 0 && last == token.SEMICOLON
 }
 
 // TestParseConsistency runs the fuzz checks over the table tests' cells.
