@@ -100,6 +100,37 @@ func TestMatMul(t *testing.T) {
 	}
 }
 
+// TestMatMulConcurrent runs products on several goroutines at once (as a
+// cell calling MatMul inside ParallelFor would): each call has its own
+// workers and buffers.
+func TestMatMulConcurrent(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(23, 24))
+	const calls = 4
+	var as, bs, wants, bounds [calls]*mat.Dense
+	for i := range calls {
+		n := 60 + 9*i
+		as[i], bs[i] = randDense(rnd, n, n+3, 1), randDense(rnd, n+3, n-5, 0)
+		wants[i], bounds[i] = naiveMul(as[i], bs[i])
+	}
+	errs := make(chan error, calls)
+	for i := range calls {
+		go func() {
+			var err error
+			for range 5 {
+				if err = sameProduct(MatMul(as[i], bs[i]), wants[i], bounds[i], 63+9*i); err != nil {
+					break
+				}
+			}
+			errs <- err
+		}()
+	}
+	for range calls {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
+
 func TestMatMulEmpty(t *testing.T) {
 	var e mat.Dense
 	if c := MatMul(&e, &e); !c.IsEmpty() {
