@@ -304,6 +304,7 @@ func TestLocateMPIInterrupt(t *testing.T) {
 // core, against Locate in this process, and reports the parallel
 // efficiency: the rate over procs × the one-process rate with one core per
 // process, the rate over the one-process rate with all cores per process.
+// The startup runs time a one-event job: the fixed cost of a job.
 func BenchmarkLocateMPI(b *testing.B) {
 	impls := mpiLaunchers(b)
 	stations := SyntheticStations(8, 1)
@@ -325,6 +326,21 @@ func BenchmarkLocateMPI(b *testing.B) {
 	})
 	for _, impl := range impls {
 		worker := mpiWorker(b, impl)
+		// The fixed cost of a job: starting it, each process's model of
+		// the grid, gathering one event.
+		for _, n := range []int{1, 2, 4} {
+			b.Run(fmt.Sprintf("%s/startup/procs=%d", impl, n), func(b *testing.B) {
+				for b.Loop() {
+					if _, err := LocateMPI(stations, events[:1], large, 0.05, MPIOptions{
+						Procs: n, Launcher: impl, Worker: worker, Stdout: io.Discard,
+					}); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/job")
+				b.ReportMetric(0, "ns/op")
+			})
+		}
 		for _, w := range []struct {
 			name    string
 			workers int
