@@ -18,22 +18,22 @@ import (
 // minimised over all real A at A* = Σg·o / Σg², where err(A*) = Σo² - (ĝ·o)²
 // with ĝ = g/|g|, and over the A grid at the grid value nearest A* (clamped to
 // the axis). For all events at once the products ĝ·o form a matrix product,
-// (grid points × stations) times (stations × events). Locate computes it
-// for batches of events over a tree of boxes of grid points: leaves of
-// 4×4×4 points, and parents of 2×2×2 children, two levels up. It skips a box
-// for an event when the cone that holds the box's unit models (the unit
-// model ĝc of a point at its centre, and the largest angle α between it and
-// the box's unit models) shows that no point of the box can beat the
-// event's best misfit so far: |ĝ·o| < √thr for all of them, where a point
-// needs (ĝ·o)² ≥ thr = Σo² - best (see fastWorker.visit). The best starts
-// from a good box centre found by descending the tree. The points that pass
-// are evaluated with the reference
-// arithmetic at every amplitude whose quadratic misfit lies within a relative
-// 1e-9 of the best: near-ties are settled exactly as the exhaustive search
-// settles them, and the reported misfit is the reference misfit of the
-// chosen trial. Memory grows with the grid (the unit model vectors are kept
-// for grids up to 2²⁷ bytes of them) and not with the catalog beyond a few
-// words per event.
+// (grid points × stations) times (stations × events).
+//
+// Locate computes that product for batches of events over a tree of boxes
+// of grid points (leaves of 4×4×4 points; parents of 2×2×2 children, two
+// levels up) and skips most of it: a point can only beat the event's best
+// misfit so far if (ĝ·o)² ≥ thr = Σo² - best, and a box whose unit models
+// lie in a cone of angle α around its centre's ĝc can hold such a point only
+// if |ĝc·o| reaches a bound computed from α and thr (see fastWorker.visit).
+// Each event's best starts from the centre of a box found by descending the
+// tree. The points that pass are evaluated with the reference arithmetic at
+// every amplitude whose quadratic misfit lies within a relative 1e-9 of the
+// best: near-ties are settled exactly as the exhaustive search settles them,
+// and the reported misfit is the reference misfit of the chosen trial.
+// Memory grows with the grid (the unit model vectors are kept for grids up
+// to 2²⁷ bytes of them, and recomputed per batch of events above that) and
+// not with the catalog beyond a few words per event.
 //
 // The work is spread over the default Pool (see SetWorkers). The result has
 // one Location per event, in event order; an empty event list gives an empty
@@ -84,25 +84,6 @@ func newBlocking(nx, ny, nz int) blocking {
 		bk.nb *= bk.m[a]
 	}
 	return bk
-}
-
-// block returns the point index ranges [lo, hi) of block b on each axis.
-// Blocks are numbered in x, y, z order.
-func (bk *blocking) block(b int) (lo, hi [3]int) {
-	i := [3]int{b / (bk.m[1] * bk.m[2]), b / bk.m[2] % bk.m[1], b % bk.m[2]}
-	for a := range i {
-		lo[a] = i[a] * blockEdge
-		hi[a] = min(lo[a]+blockEdge, bk.n[a])
-	}
-	return lo, hi
-}
-
-// point returns the linear grid index of the i-th point of the block with
-// ranges lo, hi, points taken in x, y, z order.
-func (bk *blocking) point(lo, hi [3]int, i int) int {
-	wy, wz := hi[1]-lo[1], hi[2]-lo[2]
-	ix, iy, iz := lo[0]+i/(wy*wz), lo[1]+i/wz%wy, lo[2]+i%wz
-	return (ix*bk.n[1]+iy)*bk.n[2] + iz
 }
 
 // unitModel fills gh (rows of S) with the unit model vectors ĝ and nrm with
@@ -285,8 +266,9 @@ func (fm *fastModel) rootModels(r int, gh, nrm []float64) {
 	}
 }
 
-// setCenter computes the unit model of node id's centre point.
-func (fm *fastModel) setCenter(id int) {
+// setCenter computes the unit model of node id's centre point, and returns
+// its norm |g| (0 if every model amplitude underflows).
+func (fm *fastModel) setCenter(id int) float64 {
 	n := &fm.nodes[id]
 	var lo, hi [3]int
 	for a := range 3 {
@@ -296,6 +278,7 @@ func (fm *fastModel) setCenter(id int) {
 	var nrm [1]float64
 	fm.pr.unitModel(lo, hi, fm.center[id*fm.S:(id+1)*fm.S], nrm[:])
 	fm.cidx[id] = (lo[0]*fm.bk.n[1]+lo[1])*fm.bk.n[2] + lo[2]
+	return nrm[0]
 }
 
 // setRadius sets node id's angular radius from the largest chord d between
@@ -325,7 +308,11 @@ func (fm *fastModel) summarizeLeaf(i int, gh, nrm []float64) {
 		g, m = fm.leafModels(i, nil, nil, 0)
 	}
 	np := fm.pr.unitModel(n.lo, n.hi, g, m)
-	fm.setCenter(id)
+	if fm.setCenter(id) == 0 {
+		// A centre without a direction bounds nothing.
+		fm.setRadius(id, 2, math.Pi)
+		return
+	}
 	c := fm.center[id*fm.S : (id+1)*fm.S]
 	chord := 0.0
 	for p := range np {
@@ -338,7 +325,10 @@ func (fm *fastModel) summarizeLeaf(i int, gh, nrm []float64) {
 // children's cones: a child's unit models lie within the child's α of the
 // child's centre, so within angle(centre, child centre) + α of the centre.
 func (fm *fastModel) summarizeParent(id int) {
-	fm.setCenter(id)
+	if fm.setCenter(id) == 0 {
+		fm.setRadius(id, 2, math.Pi)
+		return
+	}
 	n := &fm.nodes[id]
 	c := fm.center[id*fm.S : (id+1)*fm.S]
 	alpha := 0.0

@@ -122,6 +122,13 @@ type locCase struct {
 // grid, events drawn inside and outside the grid, with and without noise,
 // some placed exactly on grid points with exact amplitudes.
 func randomCases(n int, seed uint64) []locCase {
+	return randomCasesB(n, seed, []float64{0, 0.05, 0.3, 1})
+}
+
+// randomCasesB is randomCases with the attenuation drawn from Bs. Steep
+// attenuations (B of several per km) make model amplitudes underflow over
+// part of a box of grid points.
+func randomCasesB(n int, seed uint64, Bs []float64) []locCase {
 	rng := rand.New(rand.NewPCG(seed, 1))
 	axis := func(start, step float64, m int) Axis {
 		return Axis{Start: start, Stop: start + float64(m-1)*step, Step: step}
@@ -144,7 +151,7 @@ func randomCases(n int, seed uint64) []locCase {
 				Z:    -round3(0.05 + 0.5*rng.Float64()),
 			}
 		}
-		B := []float64{0, 0.05, 0.3, 1}[rng.IntN(4)]
+		B := Bs[rng.IntN(len(Bs))]
 		noise := []float64{0, 0.01, 0.1, 0.5}[rng.IntN(4)]
 		E := 1 + rng.IntN(40)
 		evs := make([]Event, E)
@@ -165,11 +172,24 @@ func randomCases(n int, seed uint64) []locCase {
 				r := math.Sqrt((x-sv.X)*(x-sv.X) + (y-sv.Y)*(y-sv.Y) + (z-sv.Z)*(z-sv.Z))
 				amp[s] = a * math.Exp(-B*r) / r * (1 + noise*rng.NormFloat64())
 			}
+			if soo := floatsDot(amp, amp); soo == 0 || math.IsInf(1/soo, 0) {
+				// Every amplitude underflowed (steep attenuation): one
+				// station hears the event.
+				amp[rng.IntN(S)] = 1e-3
+			}
 			evs[e] = Event{ID: fmt.Sprintf("c%de%d", c, e), Amp: amp}
 		}
-		out = append(out, locCase{fmt.Sprintf("random%d", c), st, evs, g, B})
+		out = append(out, locCase{fmt.Sprintf("random%d/B=%g", c, B), st, evs, g, B})
 	}
 	return out
+}
+
+func floatsDot(a, b []float64) float64 {
+	d := 0.0
+	for i := range a {
+		d += a[i] * b[i]
+	}
+	return d
 }
 
 // tieCases are problems with many exactly equal misfits, where only the
@@ -222,6 +242,7 @@ func TestLocateConformance(t *testing.T) {
 		n = 12
 	}
 	cases := append(tieCases(), randomCases(n, 42)...)
+	cases = append(cases, randomCasesB(n/2, 43, []float64{20, 100, 300})...)
 	for _, c := range cases {
 		want := refLocate(c.stations, c.events, c.grid, c.B)
 		for _, im := range locatorImpls() {
@@ -509,6 +530,42 @@ func TestLocateProgress(t *testing.T) {
 		}
 		if last[0] != last[1] {
 			t.Fatalf("%s: last report %v, want done == total", im.name, last)
+		}
+	}
+}
+
+// TestLocateZeroCentre checks that a box whose centre's model amplitudes all
+// underflow (steep attenuation) claims no cone: a zero vector has no
+// direction to bound its neighbours' by.
+func TestLocateZeroCentre(t *testing.T) {
+	st := []Station{{"near", 0.05, 0.05, -0.05}, {"far", 40, 40, -0.1}}
+	g := Grid{X: Axis{0, 9, 3}, Y: Axis{0, 9, 3}, Z: Axis{0, 9, 3}, A: Axis{1, 2, 1}}
+	pr, err := newProblem("Locate", st, nil, g, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fm := &fastModel{pr: pr, bk: newBlocking(len(pr.xs), len(pr.ys), len(pr.zs)), S: len(st)}
+	fm.buildTree()
+	if len(fm.nodes) != 1 {
+		t.Fatalf("%d nodes, want one leaf", len(fm.nodes))
+	}
+	gh, nrm := make([]float64, 64*fm.S), make([]float64, 64)
+	fm.summarizeLeaf(0, gh, nrm)
+	if nrm[0] == 0 || fm.center[0] != 0 || fm.center[1] != 0 {
+		t.Fatalf("corner norm %v, centre %v: the case does not underflow as intended", nrm[0], fm.center[:2])
+	}
+	if n := fm.nodes[0]; n.cosA >= 0 {
+		t.Fatalf("zero-centre leaf has a cone: cos α = %v", n.cosA)
+	}
+	// And the answer: the corner, next to the station that hears the event.
+	ev := []Event{{"e", []float64{2 * math.Exp(-100*math.Sqrt(3*0.05*0.05)) / math.Sqrt(3*0.05*0.05), 0}}}
+	for _, im := range locatorImpls() {
+		got, err := im.f(st, ev, g, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sameLocations(got, refLocate(st, ev, g, 100)); err != nil {
+			t.Errorf("%s: %v", im.name, err)
 		}
 	}
 }
