@@ -589,8 +589,9 @@ func jobMessage(stderr, stdout *tailBuffer) string {
 	lines := strings.Split(strings.TrimSpace(text), "\n")
 	var keep []string
 	for _, l := range lines[max(0, len(lines)-20):] {
-		// Drop Open MPI's rules of dashes.
-		if l = strings.TrimSpace(l); l != "" && strings.Trim(l, "-") != "" {
+		// Drop the rules and frames of dashes (Open MPI) and of equals
+		// signs (MPICH) around the launchers' messages.
+		if l = strings.TrimSpace(strings.Trim(strings.TrimSpace(l), "=")); strings.Trim(l, "-=") != "" {
 			keep = append(keep, l)
 		}
 	}

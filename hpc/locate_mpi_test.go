@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -169,6 +170,26 @@ func processesWith(t *testing.T, s string) []string {
 	return found
 }
 
+// pidsOf returns the pids of the processes whose command line starts with
+// prefix, or skips the test without /proc.
+func pidsOf(t *testing.T, prefix string) []int {
+	t.Helper()
+	cmdlines, err := filepath.Glob("/proc/[0-9]*/cmdline")
+	if err != nil || len(cmdlines) == 0 {
+		t.Skip("no /proc: cannot find the job's processes")
+	}
+	var pids []int
+	for _, f := range cmdlines {
+		b, err := os.ReadFile(f)
+		if err == nil && strings.HasPrefix(strings.ReplaceAll(string(b), "\x00", " "), prefix) {
+			if pid, err := strconv.Atoi(filepath.Base(filepath.Dir(f))); err == nil {
+				pids = append(pids, pid)
+			}
+		}
+	}
+	return pids
+}
+
 // noProcessesWith waits up to 5 s for the processes whose command line
 // contains s to end.
 func noProcessesWith(t *testing.T, s string) {
@@ -294,6 +315,57 @@ func TestLocateMPIInterrupt(t *testing.T) {
 				t.Fatal("LocateMPI did not return after the interrupt")
 			}
 			t.Logf("returned %v after the interrupt", time.Since(start).Round(time.Millisecond))
+			noProcessesWith(t, dir+"/")
+		})
+	}
+}
+
+// TestLocateMPIRankDies kills one worker process in the middle of a job:
+// the launcher must end the others, and LocateMPI report it.
+func TestLocateMPIRankDies(t *testing.T) {
+	impls := mpiLaunchers(t)
+	stations := SyntheticStations(8, 1)
+	events, _ := SyntheticEvents(stations, 20000, 0.05, 0.05, 1)
+	large := Grid{X: Axis{0, 20, 0.25}, Y: Axis{0, 20, 0.25}, Z: Axis{0, 10, 0.25}, A: Axis{0.5, 10, 0.5}}
+	for _, impl := range impls {
+		t.Run(impl, func(t *testing.T) {
+			worker := mpiWorker(t, impl)
+			dir := t.TempDir()
+			var out syncBuffer
+			errc := make(chan error, 1)
+			go func() {
+				_, err := LocateMPI(stations, events, large, 0.05, MPIOptions{
+					Procs: 2, Launcher: impl, Worker: worker, Dir: dir, Timeout: 2 * time.Minute, Stdout: &out, Stderr: &out,
+				})
+				errc <- err
+			}()
+			deadline := time.Now().Add(30 * time.Second)
+			var pids []int
+			for len(pids) < 2 {
+				select {
+				case err := <-errc:
+					t.Fatalf("the job ended first: %v\n%s", err, out.String())
+				case <-time.After(20 * time.Millisecond):
+				}
+				if time.Now().After(deadline) {
+					t.Fatal("the workers did not start")
+				}
+				pids = pidsOf(t, worker+" mpi-worker "+dir+"/")
+			}
+			time.Sleep(300 * time.Millisecond) // into MPI_Init or the work
+			if p, err := os.FindProcess(pids[1]); err == nil {
+				p.Kill()
+			}
+			start := time.Now()
+			select {
+			case err := <-errc:
+				if err == nil || !strings.Contains(err.Error(), "the MPI job failed") {
+					t.Fatalf("error %v\n%s", err, out.String())
+				}
+				t.Logf("after %v: %v", time.Since(start).Round(time.Millisecond), err)
+			case <-time.After(30 * time.Second):
+				t.Fatal("LocateMPI did not return after a process died")
+			}
 			noProcessesWith(t, dir+"/")
 		})
 	}
