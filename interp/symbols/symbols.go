@@ -21,4 +21,4 @@ var Symbols = map[string]map[string]reflect.Value{}
 //go:generate go run github.com/traefik/yaegi/cmd/yaegi extract gonum.org/v1/gonum/mat gonum.org/v1/gonum/floats gonum.org/v1/gonum/blas/blas64
 //go:generate go run github.com/traefik/yaegi/cmd/yaegi extract gonum.org/v1/gonum/stat gonum.org/v1/gonum/stat/distuv
 //go:generate go run github.com/traefik/yaegi/cmd/yaegi extract gonum.org/v1/plot gonum.org/v1/plot/plotter gonum.org/v1/plot/plotutil
-//go:generate go run github.com/traefik/yaegi/cmd/yaegi extract gonum.org/v1/plot/vg gonum.org/v1/plot/vg/draw
+//go:generate go run github.com/traefik/yaegi/cmd/yaegi extract gonum.org/v1/plot/vg gonum.org/v1/plot/vg/draw gonum.org/v1/plot/palette gonum.org/v1/plot/palette/moreland
