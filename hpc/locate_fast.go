@@ -109,14 +109,20 @@ func (pr *locProblem) unitModel(lo, hi [3]int, gh, nrm []float64) int {
 					i++
 					continue
 				}
+				// Scaled by the largest amplitude first (a division: m may
+				// be subnormal), so that the sum of squares neither
+				// underflows nor overflows; then by the reciprocal of the
+				// norm, in [1, √S]. Unit models only feed bounds and the
+				// quadratic form, whose tolerance is far above rounding.
 				ss := 0.0
 				for s := range g {
 					g[s] /= m
 					ss += g[s] * g[s]
 				}
 				n := math.Sqrt(ss)
+				inv := 1 / n
 				for s := range g {
-					g[s] /= n
+					g[s] *= inv
 				}
 				nrm[i] = m * n
 				i++
