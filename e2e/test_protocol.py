@@ -19,7 +19,7 @@ class GohpcKernelTests(jupyter_kernel_test.KernelTests):
 
     completion_samples = [
         {"text": "fmt.Sprin", "matches": {"Sprint", "Sprintf", "Sprintln"}},
-        {"text": "math.Sqr", "matches": {"Sqrt"}},
+        {"text": "math.Sqr", "matches": {"Sqrt", "Sqrt2", "SqrtE", "SqrtPi", "SqrtPhi"}},
     ]
     complete_code_samples = ["x := 1", 'fmt.Println("hi")', "func f() int { return 1 }", ""]
     incomplete_code_samples = ["func f() {", "for i := 0; i < 3; i++ {", "s := []int{1,\n2,"]
@@ -34,6 +34,13 @@ class GohpcKernelTests(jupyter_kernel_test.KernelTests):
     code_history_pattern = "6?7"
     supported_history_operations = ("tail", "range", "search")
     code_inspect_sample = "fmt.Println"
+    code_display_data = [
+        {"code": 'display.Display(display.HTML("<b>bold</b>"))', "mime": "text/html"},
+        {"code": 'display.Display(display.Markdown("*it*"))', "mime": "text/markdown"},
+        {"code": 'display.Display(display.LaTeX("$x^2$"))', "mime": "text/latex"},
+        {"code": 'display.Display(display.SVG(`<svg xmlns="http://www.w3.org/2000/svg"/>`))', "mime": "image/svg+xml"},
+    ]
+    code_clear_output = "display.ClearOutput(false)"
 
 
 if __name__ == "__main__":
