@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/gohpc/gohpc/hpc"
 )
@@ -191,4 +193,53 @@ func ExampleAxis_Values() {
 	// Output:
 	// [0.5 1 1.5 2]
 	// inverted: stop 1 < start 2 true
+}
+
+func ExampleSetWorkers() {
+	// The package-level functions, Locate and LocateExhaustive use the
+	// default pool; SetWorkers returns the previous count, and n ≤ 0 means
+	// GOMAXPROCS.
+	prev := hpc.SetWorkers(1)
+	fmt.Println(hpc.Workers())
+	hpc.SetWorkers(prev)
+	fmt.Println(hpc.Workers() == prev)
+	// Output:
+	// 1
+	// true
+}
+
+func ExamplePool_Map() {
+	p := hpc.NewPool(2)
+	fmt.Println(p.Map([]float64{0, 1, 2}, func(x float64) float64 { return x * 10 }))
+	// Output: [0 10 20]
+}
+
+func ExamplePool_Range() {
+	// Each chunk keeps a running sum, then adds it to its slot: chunks are
+	// contiguous and disjoint.
+	p := hpc.NewPool(2)
+	xs := make([]int, 100)
+	p.Range(len(xs), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			xs[i] = i
+		}
+	})
+	fmt.Println(xs[0], xs[50], xs[99])
+	// Output: 0 50 99
+}
+
+func ExampleSetProgress() {
+	// Long calls report (task, done, total) once per chunk after their first
+	// 100 ms, from any worker, and end with done == total.
+	var mu sync.Mutex
+	var last string
+	prev := hpc.SetProgress(func(task string, done, total int) {
+		mu.Lock()
+		last = fmt.Sprintf("%s %d/%d", task, done, total)
+		mu.Unlock()
+	})
+	defer hpc.SetProgress(prev)
+	hpc.NewPool(2).For(300, func(int) { time.Sleep(time.Millisecond) })
+	fmt.Println(last)
+	// Output: ParallelFor 300/300
 }
