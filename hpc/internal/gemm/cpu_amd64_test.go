@@ -3,8 +3,10 @@
 package gemm
 
 import (
+	"fmt"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -47,4 +49,41 @@ func TestCPUFeatures(t *testing.T) {
 		t.Errorf("Kernels() = %v, want %v", got, want)
 	}
 	t.Logf("kernels: %v", Kernels())
+}
+
+// TestL2Size checks the L2 size read from CPUID against Linux's sysfs.
+func TestL2Size(t *testing.T) {
+	var want int
+	for i := 0; i < 8; i++ {
+		dir := fmt.Sprintf("/sys/devices/system/cpu/cpu0/cache/index%d/", i)
+		level, err1 := os.ReadFile(dir + "level")
+		typ, err2 := os.ReadFile(dir + "type")
+		size, err3 := os.ReadFile(dir + "size")
+		if err1 != nil || err2 != nil || err3 != nil {
+			continue
+		}
+		if strings.TrimSpace(string(level)) != "2" || strings.TrimSpace(string(typ)) == "Instruction" {
+			continue
+		}
+		s := strings.TrimSpace(string(size))
+		mult := 1
+		switch {
+		case strings.HasSuffix(s, "K"):
+			mult, s = 1<<10, strings.TrimSuffix(s, "K")
+		case strings.HasSuffix(s, "M"):
+			mult, s = 1<<20, strings.TrimSuffix(s, "M")
+		}
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			t.Fatalf("%ssize: %q", dir, size)
+		}
+		want = n * mult
+	}
+	if want == 0 {
+		t.Skip("no L2 in /sys/devices/system/cpu/cpu0/cache")
+	}
+	if l2Size != want {
+		t.Errorf("L2 from CPUID is %d bytes, sysfs says %d", l2Size, want)
+	}
+	t.Logf("L2 %d KiB: NC %d for KC %d", l2Size>>10, ncFor(l2Size, DefaultKC), DefaultKC)
 }

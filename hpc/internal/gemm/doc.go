@@ -30,8 +30,10 @@
 // never branch on edges: a tile narrower than NR is computed into a small
 // scratch tile and added to C in Go, and each kernel family has one function
 // per row count 1…MR so short tiles along M write C directly.
-// DefaultKC, DefaultNC, DefaultMC and DefaultNB are the block sizes;
-// Options overrides them (tests use tiny ones to exercise every edge).
+// DefaultKC, DefaultNC, DefaultMC and DefaultNB are the block sizes, except
+// that NC shrinks on CPUs with a small L2 (read from CPUID) so that the
+// KC×NC block fills at most half of it; Options overrides them (tests use
+// tiny ones to exercise every edge).
 //
 // # Micro-kernels and dispatch
 //

@@ -10,10 +10,26 @@ import (
 // Default block sizes, in elements; see the package documentation.
 const (
 	DefaultKC = 256  // depth of a packed block: k steps per micro-kernel call
-	DefaultNC = 256  // columns of op(B) a worker streams from its L2 per tile
+	DefaultNC = 256  // columns of op(B) a worker streams from its L2 per tile (at most; see ncFor)
 	DefaultMC = 1024 // rows of op(A) packed together and shared by the workers
 	DefaultNB = 4096 // columns of op(B) packed together and shared by the workers
 )
+
+// l2Size is the size of one core's L2 cache in bytes, 0 if unknown; set at
+// init where the CPU reports it.
+var l2Size int
+
+// ncFor returns the default NC for an L2 of l2 bytes and K blocks of kc:
+// DefaultNC, or less if a KC×NC block of op(B), the one a tile streams from
+// L2, would fill more than half of it (Zen 3's 512 KiB L2: NC = 128 for
+// KC = 256). Both other workers' data and the A micro-panels pass through L2
+// too.
+func ncFor(l2, kc int) int {
+	if l2 <= 0 {
+		return DefaultNC
+	}
+	return min(DefaultNC, max(l2/2/(8*kc), 16))
+}
 
 // serialWork is the number of multiply-adds (m·n·k) below which one goroutine
 // computes the whole product: starting workers would cost more than it saves.
@@ -77,7 +93,7 @@ func Dgemm(o *Options, tA, tB bool, m, n, k int, alpha float64, a []float64, lda
 	j.kc = blockSize(k, orDefault(o.KC, DefaultKC), 1)
 	j.mc = blockSize(m, orDefault(o.MC, DefaultMC), ker.mr)
 	j.nb = blockSize(n, orDefault(o.NB, DefaultNB), ker.nr)
-	j.nc = blockSize(min(j.nb, n), orDefault(o.NC, DefaultNC), ker.nr)
+	j.nc = blockSize(min(j.nb, n), orDefault(o.NC, ncFor(l2Size, j.kc)), ker.nr)
 	j.total = ceilDiv(n, j.nb) * ceilDiv(k, j.kc) * ceilDiv(m, j.mc)
 
 	workers := o.Workers
