@@ -32,6 +32,9 @@ type MPIOptions struct {
 	// when absent, as Open MPI counts). Empty: this machine only. Rank 0,
 	// which reads the job and writes the result, runs on the first host:
 	// Dir must be visible at the same path there, and Worker on every host.
+	// On hosts with several networks, name the one to use in Args: Open
+	// MPI's --mca oob_tcp_if_include and btl_tcp_if_include (a subnet or
+	// interface), MPICH's -iface, or -localhost with this host's address.
 	Hosts []string
 
 	// Launcher selects the MPI: "openmpi" (mpirun.openmpi, or an mpirun
