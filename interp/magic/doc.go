@@ -8,10 +8,16 @@
 //	%who, %whos, %env, %lsmagic, %hpc, %reset
 //	!ls -l                           a shell command, output streamed
 //	files := %sx ls *.csv            a command's output lines as []string
+//	%go get MODULE[@VERSION]         a third-party module, importable after
 //
 // and the cell magics %%time, %%timeit [SETUP], %%scaling [SETUP],
-// %%writefile [-a] FILE, %%sh, %%bash, and %%html, %%markdown, %%latex and
-// %%svg (which show the body), which take the whole cell.
+// %%writefile [-a] FILE, %%sh, %%bash, %%native (Go declarations compiled
+// by the Go toolchain and bound into the session), and %%html, %%markdown,
+// %%latex and %%svg (which show the body), which take the whole cell.
+//
+// %%native and %go get reach the toolchain through the optional Native
+// interface of the Session (package interp/native builds the plugins); a
+// Session without it answers them with a UsageError.
 //
 // # Parsing
 //

@@ -3,6 +3,7 @@ package magic
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/gohpc/gohpc/display"
@@ -50,6 +51,23 @@ type HPC interface {
 	SetWorkers(n int) (previous int)
 	// BLAS names the matrix-multiply backend, e.g. "gonum (pure Go)".
 	BLAS() string
+}
+
+// Native builds Go code with the Go toolchain, for %%native and %go get.
+// The session implements it over package interp/native; an Executor whose
+// Session does not implement it answers those magics with an error.
+type Native interface {
+	// CompileNative compiles the Go declarations in code (the body of a
+	// %%native cell, starting at cell line firstLine) into native code and
+	// binds its top-level names in the session, telling out what it bound
+	// and how long the compile took. Compile errors are at cell lines.
+	CompileNative(ctx context.Context, code string, firstLine int, out Output) error
+	// GoGet adds a third-party module or package ("path[@version]") to the
+	// session, so that cells can import its packages.
+	GoGet(ctx context.Context, module string, out Output) error
+	// NativeStatus tells whether native building works here and, if not,
+	// why, for %hpc.
+	NativeStatus() (ok bool, detail string)
 }
 
 // ProgressMuter is implemented by a Session (or HPC) that shows progress
@@ -172,6 +190,18 @@ func (e *Executor) runMagic(ctx context.Context, line int, m *Magic, out Output)
 		out.Display(display.Data{Bundle: display.SVG(m.Body)})
 	case "reset":
 		err = e.reset(ctx, m, out)
+	case "native":
+		if n, ok := e.Session.(Native); ok {
+			err = n.CompileNative(ctx, m.Body, m.BodyLine, out)
+		} else {
+			err = usagef(line, "%%%%native is not available in this session")
+		}
+	case "go":
+		if n, ok := e.Session.(Native); ok {
+			err = n.GoGet(ctx, strings.Fields(m.Args)[1], out)
+		} else {
+			err = usagef(line, "%%go get is not available in this session")
+		}
 	default:
 		err = usagef(line, "magic %%%s is not implemented", m.Name)
 	}

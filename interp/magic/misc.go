@@ -378,6 +378,17 @@ func (e *Executor) hpcInfo(out Output) {
 	row("CPU", model)
 	row("Vector extensions", ext)
 	row("Go", fmt.Sprintf("%s %s/%s", runtime.Version(), runtime.GOOS, runtime.GOARCH))
+	if n, ok := e.Session.(Native); ok {
+		ok, detail := n.NativeStatus()
+		native := "no: " + detail
+		if ok {
+			native = "yes"
+			if detail != "" {
+				native += " (" + detail + ")"
+			}
+		}
+		row("%%native", native)
+	}
 	printf(out, "%s", b.String())
 }
 

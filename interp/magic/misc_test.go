@@ -137,8 +137,8 @@ func TestLsmagic(t *testing.T) {
 	}
 	got := out.text("stdout")
 	for _, want := range []string{
-		"Available line magics:\n%env  %hpc  %lsmagic  %reset  %scaling  %sx  %time  %timeit  %who  %whos\n",
-		"Available cell magics:\n%%bash  %%html  %%latex  %%markdown  %%scaling  %%sh  %%svg  %%time  %%timeit  %%writefile\n",
+		"Available line magics:\n%env  %go  %hpc  %lsmagic  %reset  %scaling  %sx  %time  %timeit  %who  %whos\n",
+		"Available cell magics:\n%%bash  %%html  %%latex  %%markdown  %%native  %%scaling  %%sh  %%svg  %%time  %%timeit  %%writefile\n",
 		"timeit     time many runs",
 	} {
 		if !strings.Contains(got, want) {

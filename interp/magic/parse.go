@@ -155,6 +155,12 @@ var specs = []spec{
 	{name: "hpc", line: true,
 		usage: "%hpc",
 		help:  "workers, GOMAXPROCS, BLAS backend, CPU model and vector extensions"},
+	{name: "native", cell: true,
+		usage: "%%native",
+		help:  "compile the cell's Go declarations with the Go toolchain (a plugin) and bind them: native speed"},
+	{name: "go", line: true,
+		usage: "%go get MODULE[@VERSION]",
+		help:  "add a third-party Go module: its packages' exported API is compiled and can be imported"},
 	{name: "reset", line: true, opts: "f",
 		usage: "%reset [-f]",
 		help:  "clear the session's variables (-f: without asking)"},
@@ -231,6 +237,10 @@ func checkCellBody(m *Magic) error {
 			return err
 		}
 		m.Sub = &sub
+	case "native":
+		if strings.TrimSpace(m.Body) == "" {
+			return usagef(m.BodyLine-1, "%%%%native: the cell's body is empty: write Go declarations (functions, types, constants) below it")
+		}
 	case "timeit", "scaling":
 		// The body is compiled once and run many times: Go only.
 		sub, err := parseLines(strings.Split(m.Body, "\n"), m.BodyLine)
@@ -451,6 +461,18 @@ func checkArgs(s *spec, m *Magic) error {
 	case "lsmagic", "hpc", "html", "markdown", "latex", "svg":
 		if m.Args != "" {
 			return fmt.Errorf("takes no arguments")
+		}
+	case "go":
+		f := strings.Fields(m.Args)
+		if len(f) == 0 || f[0] != "get" {
+			return fmt.Errorf("the only subcommand is get")
+		}
+		if len(f) != 2 {
+			return fmt.Errorf("get takes one module or package path, with an optional @VERSION")
+		}
+	case "native":
+		if m.Args != "" {
+			return fmt.Errorf("takes no arguments on its line: the cell's body is the Go code")
 		}
 	case "reset":
 		if m.Args != "" {

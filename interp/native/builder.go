@@ -15,6 +15,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -53,10 +54,11 @@ type Builder struct {
 	mods    []Module          // modules added with Get
 	loaded  map[string]string // module path -> version loaded in this process
 
-	warmOnce sync.Once
-	warmDone chan struct{}
-	warmErr  error
-	warmTime time.Duration
+	warmOnce    sync.Once
+	warmStarted atomic.Bool
+	warmDone    chan struct{}
+	warmErr     error
+	warmTime    time.Duration
 }
 
 // Module is a third-party module added with Get.
