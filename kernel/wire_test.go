@@ -317,3 +317,19 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// TestReplayCaseInsensitive: the signature spelled in upper-case hex is
+// the same digest, so it cannot be used to replay a message.
+func TestReplayCaseInsensitive(t *testing.T) {
+	key := newSigner([]byte("secret"))
+	h := newDigestHistory(16)
+	f := clientFrames(key, nil, `{"msg_id":"1","msg_type":"kernel_info_request"}`, `{}`, `{}`, `{}`)
+	if _, err := decodeMessage(f, key, h, 0); err != nil {
+		t.Fatal(err)
+	}
+	g := append([][]byte(nil), f...)
+	g[1] = bytes.ToUpper(f[1])
+	if _, err := decodeMessage(g, key, h, 0); wireKind(err) != "replay" {
+		t.Fatalf("upper-case replay: %v, want a replay error", err)
+	}
+}
