@@ -17,9 +17,10 @@
 //
 // A job that cannot be read fails on every process at the broadcast, before
 // any work; a share that fails to locate fails the job at the Allreduce. The
-// failing processes print "gohpc mpi-worker: …" on stderr, and every
-// process exits with status 1, so the launcher reports a failed job instead
-// of leaving processes waiting.
+// failing processes print "gohpc mpi-worker: …" on stderr and exit with
+// status 1, the others with status 0 (so that the launcher does not kill a
+// failing process before it has said why), and the launcher reports a
+// failed job instead of leaving processes waiting.
 //
 // # Files
 //
@@ -142,13 +143,16 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "gohpc mpi-worker: want two arguments, JOB and OUT (the job file and the result file); this program is started by hpc.LocateMPI through mpirun or mpiexec")
 		return 2
 	}
-	if err := Run(args[0], args[1], stdout); err != nil {
-		if err != errPeer {
-			fmt.Fprintf(stderr, "gohpc mpi-worker: %v\n", err)
-		}
+	switch err := Run(args[0], args[1], stdout); err {
+	case nil, errPeer:
+		// A process whose job failed elsewhere ends normally: had it
+		// exited first with an error, the launcher could kill the process
+		// that knows the reason before that one said it.
+		return 0
+	default:
+		fmt.Fprintf(stderr, "gohpc mpi-worker: %v\n", err)
 		return 1
 	}
-	return 0
 }
 
 // Run is the SPMD program (see the package documentation): every process
@@ -240,7 +244,7 @@ func Run(jobPath, outPath string, stdout io.Writer) (err error) {
 	}
 	if hdr.Verbose {
 		host, _ := os.Hostname()
-		fmt.Fprintf(stdout, "mpi-worker: rank %d of %d on %s (pid %d, %d cores): %d events in %.3f s\n",
+		fmt.Fprintf(stdout, "mpi-worker: rank %d of %d on %s (pid %d, %d workers): %d events in %.3f s\n",
 			rank, size, host, os.Getpid(), hpc.Workers(), len(events), secs)
 	}
 
