@@ -416,3 +416,22 @@ func firstLines(s string, n int) string {
 	}
 	return strings.Join(ls, "; ")
 }
+
+// Status tells whether native building works here and describes it: the
+// toolchain and flags, and whether gohpc's own packages can be imported; or
+// why not.
+func (b *Builder) Status() (ok bool, detail string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if err := b.check(); err != nil {
+		return false, strings.TrimPrefix(err.Error(), "native: ")
+	}
+	detail = runtime.Version()
+	if len(b.flags) > 0 {
+		detail += " " + strings.Join(b.flags, " ")
+	}
+	if b.srcDir == "" {
+		detail += "; gohpc's packages cannot be imported in native cells (its source tree was not found: set GOHPC_SOURCE)"
+	}
+	return true, detail
+}

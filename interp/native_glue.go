@@ -1,0 +1,211 @@
+package interp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	yaegi "github.com/traefik/yaegi/interp"
+
+	gohpc "github.com/gohpc/gohpc"
+	"github.com/gohpc/gohpc/interp/magic"
+	"github.com/gohpc/gohpc/interp/native"
+	"github.com/gohpc/gohpc/kernel"
+)
+
+// The process's plugin builder: plugins are loaded into the process, so
+// there is one, shared by the sessions.
+var (
+	nativeOnce    sync.Once
+	nativeBuilder *native.Builder
+)
+
+func (s *Session) native() *native.Builder {
+	nativeOnce.Do(func() {
+		nativeBuilder = native.New(native.Config{GoMod: gohpc.GoMod, GoSum: gohpc.GoSum, Log: s.log})
+	})
+	return nativeBuilder
+}
+
+// nativeState is what a session bound from plugins.
+type nativeState struct {
+	in   *yaegi.Interpreter // the interpreter the packages were bound into
+	pkgs []*native.Package  // third-party packages, bound again after a reset
+}
+
+// nativeStates maps a *Session to its *nativeState.
+var nativeStates sync.Map
+
+func (s *Session) nativeState() *nativeState {
+	v, _ := nativeStates.LoadOrStore(s, &nativeState{})
+	ns := v.(*nativeState)
+	if ns.in != s.in {
+		// A new interpreter (%reset): bind the third-party packages again.
+		ns.in = s.in
+		for _, p := range ns.pkgs {
+			s.in.Use(yaegi.Exports{p.Path + "/" + p.Name: p.Symbols})
+		}
+	}
+	return ns
+}
+
+var (
+	_ magic.Native = (*Session)(nil)
+)
+
+// WarmNative starts the background build that warms the Go build cache for
+// %%native cells (see native.Builder.Warm), if native cells are available.
+// The kernel calls it once at start.
+func (s *Session) WarmNative() {
+	b := s.native()
+	go func() {
+		if b.Available() == nil {
+			b.Warm(context.Background())
+		}
+	}()
+}
+
+// NativeStatus implements magic.Native.
+func (s *Session) NativeStatus() (bool, string) { return s.native().Status() }
+
+// nativeError reports a failure of native building as a cell error.
+func nativeError(err error) error {
+	var ce *native.CompileError
+	if errors.As(err, &ce) {
+		return &compileError{err: errors.New(ce.Msg)}
+	}
+	var ne *native.Error
+	if errors.As(err, &ne) {
+		name := "NativeError"
+		switch ne.Stage {
+		case "platform", "toolchain", "cgo":
+			name = "NativeUnavailable"
+		case "clash":
+			name = "VersionClash"
+		}
+		msg := ne.Msg
+		return &kernel.CellError{Name: name, Value: msg, Traceback: []string{red + name + reset + ": " + msg}}
+	}
+	return err
+}
+
+// CompileNative implements magic.Native: the body of a %%native cell is
+// built into a plugin and its top-level names bound in the session.
+func (s *Session) CompileNative(ctx context.Context, code string, firstLine int, out magic.Output) error {
+	b := s.native()
+	if err := b.Available(); err != nil {
+		return nativeError(err)
+	}
+	ns := s.nativeState()
+	file := cellFile
+	if c := s.cur.Load(); c != nil && c.file != "" {
+		file = c.file
+	}
+	t0 := time.Now()
+	pkg, err := b.Compile(ctx, code, file, firstLine)
+	if err != nil {
+		return nativeError(err)
+	}
+	t1 := time.Now()
+	if err := s.bindNative(ctx, ns, pkg); err != nil {
+		return err
+	}
+	dBind := time.Since(t1)
+	var names []string
+	for _, d := range pkg.Decls {
+		names = append(names, d.Name)
+	}
+	msg := fmt.Sprintf("native: compiled in %s (go build %s, load and bind %s)",
+		fmtDur(time.Since(t0)), fmtDur(pkg.Build), fmtDur(pkg.Load+dBind))
+	if len(names) > 0 {
+		msg += ": " + strings.Join(names, ", ")
+	}
+	out.Stream("stdout", msg+"\n")
+	for _, sk := range pkg.Skipped {
+		out.Stream("stderr", "native: not bound: "+sk+"\n")
+	}
+	return nil
+}
+
+func fmtDur(d time.Duration) string {
+	if d < time.Second {
+		return fmt.Sprintf("%d ms", d.Milliseconds())
+	}
+	return fmt.Sprintf("%.2f s", d.Seconds())
+}
+
+// bindNative imports a cell's plugin package under a fresh alias and binds
+// each of its names: a function or variable of the same type as the
+// session's variable of that name is assigned (so that earlier code calling
+// it sees the new version), anything else declared anew.
+func (s *Session) bindNative(ctx context.Context, ns *nativeState, pkg *native.Package) error {
+	if err := s.in.Use(yaegi.Exports{pkg.Path + "/" + pkg.Name: pkg.Symbols}); err != nil {
+		return fmt.Errorf("native: binding %s: %w", pkg.Path, err)
+	}
+	s.seq++
+	alias := fmt.Sprintf("__gohpc_native%d", s.seq)
+	if err := s.evalFile(fmt.Sprintf("import %s %q", alias, pkg.Path)); err != nil {
+		return fmt.Errorf("native: importing %s: %w", pkg.Path, err)
+	}
+	globals := s.in.Globals()
+	for _, d := range pkg.Decls {
+		v, ok := pkg.Symbols[d.Name]
+		if !ok {
+			continue
+		}
+		var src string
+		switch d.Kind {
+		case "type":
+			src = fmt.Sprintf("type %s = %s.%s", d.Name, alias, d.Name)
+		default:
+			src = fmt.Sprintf("var %s = %s.%s", d.Name, alias, d.Name)
+			if old, ok := s.decls[d.Name]; ok && old.kind == "var" {
+				if g, ok := globals[d.Name]; ok && g.IsValid() && g.Type() == v.Type() && g.CanSet() {
+					src = fmt.Sprintf("%s = %s.%s", d.Name, alias, d.Name)
+				}
+			}
+		}
+		if _, err := s.Run(ctx, src, 1); err != nil {
+			return fmt.Errorf("native: binding %s: %w", d.Name, err)
+		}
+	}
+	return nil
+}
+
+// GoGet implements magic.Native: %go get MODULE[@VERSION].
+func (s *Session) GoGet(ctx context.Context, module string, out magic.Output) error {
+	b := s.native()
+	if err := b.Available(); err != nil {
+		return nativeError(err)
+	}
+	ns := s.nativeState()
+	t0 := time.Now()
+	res, err := b.Get(ctx, module)
+	if err != nil {
+		return nativeError(err)
+	}
+	for _, p := range res.Packages {
+		if err := s.in.Use(yaegi.Exports{p.Path + "/" + p.Name: p.Symbols}); err != nil {
+			return fmt.Errorf("native: binding %s: %w", p.Path, err)
+		}
+		ns.pkgs = append(ns.pkgs, p)
+	}
+	var paths []string
+	for _, p := range res.Packages {
+		paths = append(paths, fmt.Sprintf("%q (%d names)", p.Path, len(p.Symbols)))
+	}
+	sort.Strings(paths)
+	out.Stream("stdout", fmt.Sprintf("native: %s@%s compiled in %s; import %s\n",
+		res.Module.Path, res.Module.Version, fmtDur(time.Since(t0)), strings.Join(paths, ", ")))
+	for _, p := range res.Packages {
+		for _, sk := range p.Skipped {
+			out.Stream("stderr", "native: "+p.Path+": not bound: "+sk+"\n")
+		}
+	}
+	return nil
+}
+

@@ -1,0 +1,133 @@
+package interp
+
+import (
+	"strings"
+	"testing"
+)
+
+// nativeSession returns a session whose native builder works, or skips.
+func nativeSession(t *testing.T) *Session {
+	t.Helper()
+	s := newSession(t)
+	if ok, why := s.NativeStatus(); !ok {
+		t.Skipf("native cells unavailable here: %s", why)
+	}
+	return s
+}
+
+func TestNativeCell(t *testing.T) {
+	s := nativeSession(t)
+	r := runCell(t, s, `%%native
+import "math"
+
+func Gauss(n int) int {
+	s := 0
+	for i := 1; i <= n; i++ {
+		s += i
+	}
+	return s
+}
+
+type Point struct{ X, Y float64 }
+
+func (p Point) Norm() float64 { return math.Hypot(p.X, p.Y) }
+
+func Sum(xs []float64) (s float64) {
+	for _, x := range xs {
+		s += x
+	}
+	return s
+}`)
+	if r.err != nil {
+		t.Fatalf("%s: %s", r.err.Name, r.err.Value)
+	}
+	if out := r.out.stdout(); !strings.HasPrefix(out, "native: compiled in ") || !strings.Contains(out, ": Gauss, Point, Sum\n") {
+		t.Errorf("stdout %q", out)
+	}
+	t.Log(r.out.stdout())
+	for code, want := range map[string]string{
+		"Gauss(100)":                 "5050",
+		"p := Point{3, 4}\np.Norm()": "5",
+		"Sum([]float64{1, 2, 3.5})":  "6.5",
+		"func twice(n int) int { return 2 * Gauss(n) }\ntwice(10)": "110",
+	} {
+		r := runCell(t, s, code)
+		if r.err != nil {
+			t.Errorf("%q: %s: %s", code, r.err.Name, r.err.Value)
+			continue
+		}
+		if r.result != want {
+			t.Errorf("%q = %q, want %q", code, r.result, want)
+		}
+	}
+}
+
+func TestNativeCompileError(t *testing.T) {
+	s := nativeSession(t)
+	r := runCell(t, s, "%%native\nfunc F() int {\n\treturn nope\n}")
+	if r.err == nil || r.err.Name != "CompileError" || !strings.HasPrefix(r.err.Value, "3:9: undefined: nope") {
+		t.Fatalf("got %+v", r.err)
+	}
+	if tb := strings.Join(r.err.Traceback, "\n"); !strings.Contains(tb, "return nope") {
+		t.Errorf("traceback lacks the line: %q", tb)
+	}
+}
+
+func TestNativeRedefinition(t *testing.T) {
+	s := nativeSession(t)
+	mustNative := func(code string) {
+		t.Helper()
+		if r := runCell(t, s, "%%native\n"+code); r.err != nil {
+			t.Fatalf("%s: %s", r.err.Name, r.err.Value)
+		}
+	}
+	mustNative("func F(x int) int { return x + 1 }")
+	mustRun(t, s, "func useF(x int) int { return F(x) }")
+	if r := mustRun(t, s, "useF(1)"); r.result != "2" {
+		t.Fatalf("useF(1) = %q", r.result)
+	}
+	// Same signature: earlier interpreted callers see the new version.
+	mustNative("func F(x int) int { return x * 100 }")
+	if r := mustRun(t, s, "useF(2)"); r.result != "200" {
+		t.Errorf("after redefinition useF(2) = %q, want 200", r.result)
+	}
+	// A new signature redeclares the name.
+	mustNative("func F(s string) string { return s + \"!\" }")
+	if r := mustRun(t, s, `F("hi")`); r.result != "hi!" {
+		t.Errorf(`F("hi") = %q`, r.result)
+	}
+	// A type declared again with other fields.
+	mustNative("type P struct{ A int }")
+	mustNative("type P struct{ A, B int }\nfunc MakeP() P { return P{1, 2} }")
+	if r := mustRun(t, s, "q := MakeP()\nq.B + P{A: 3}.A"); r.result != "5" {
+		t.Errorf("redefined type: %q", r.result)
+	}
+}
+
+func TestGoGet(t *testing.T) {
+	if testing.Short() {
+		t.Skip("reaches the module proxy")
+	}
+	s := nativeSession(t)
+	r := runCell(t, s, "%go get github.com/google/uuid@v1.6.0")
+	if r.err != nil {
+		t.Fatalf("%s: %s", r.err.Name, r.err.Value)
+	}
+	t.Log(r.out.stdout(), r.out.stderr())
+	r = runCell(t, s, "import \"github.com/google/uuid\"\nuuid.NewSHA1(uuid.NameSpaceDNS, []byte(\"example.com\")).String()")
+	if r.err != nil {
+		t.Fatalf("%s: %s", r.err.Name, r.err.Value)
+	}
+	// The same as compiled Go (and Python's uuid.uuid5).
+	if r.result != "cfbff0d1-9375-5685-968c-48ce8b15ae17" {
+		t.Errorf("uuid v5 = %q", r.result)
+	}
+	r = runCell(t, s, "%go get gonum.org/v1/gonum@v0.16.0")
+	if r.err == nil || r.err.Name != "VersionClash" || !strings.Contains(r.err.Value, "gonum.org/v1/gonum v0.17.0") {
+		t.Errorf("clash: %+v", r.err)
+	}
+	r = runCell(t, s, "%go get github.com/google/uuid@v1.5.0")
+	if r.err == nil || r.err.Name != "VersionClash" || !strings.Contains(r.err.Value, "already loaded") {
+		t.Errorf("second version: %+v", r.err)
+	}
+}
