@@ -157,10 +157,118 @@ func (r *rewriter) stmt(s ast.Stmt, done map[ast.Node]bool) ast.Stmt {
 		if r.intRange(x) {
 			return r.rangeInt(x)
 		}
+		r.loopVars(x)
+	case *ast.ForStmt:
+		r.loopVars(x)
 	case *ast.GoStmt:
 		return r.goStmt(x, done)
 	}
 	return nil
+}
+
+// loopVars gives the variables a for statement declares a fresh copy in
+// each iteration, as Go 1.22 does, when the body has closures that could
+// capture them (yaegi shares one variable across iterations):
+//
+//	for i := 0; i < n; i++ { i := i; body }
+//
+// A three-clause loop whose body assigns its variable keeps the shared
+// variable, since the copy would not carry the change to the next iteration.
+func (r *rewriter) loopVars(s ast.Stmt) {
+	var names []*ast.Ident
+	var body *ast.BlockStmt
+	switch x := s.(type) {
+	case *ast.RangeStmt:
+		if x.Tok != token.DEFINE {
+			return
+		}
+		for _, e := range []ast.Expr{x.Key, x.Value} {
+			if id, ok := e.(*ast.Ident); ok && id.Name != "_" {
+				names = append(names, id)
+			}
+		}
+		body = x.Body
+	case *ast.ForStmt:
+		as, ok := x.Init.(*ast.AssignStmt)
+		if !ok || as.Tok != token.DEFINE {
+			return
+		}
+		for _, e := range as.Lhs {
+			if id, ok := e.(*ast.Ident); ok && id.Name != "_" {
+				names = append(names, id)
+			}
+		}
+		body = x.Body
+		if assigns(body, names) {
+			return
+		}
+	}
+	if len(names) == 0 || body == nil || !hasClosure(body) {
+		return
+	}
+	cp := &ast.AssignStmt{Tok: token.DEFINE, TokPos: body.Lbrace}
+	for _, n := range names {
+		cp.Lhs = append(cp.Lhs, ident(n.Name, n.Pos()))
+		cp.Rhs = append(cp.Rhs, ident(n.Name, n.Pos()))
+	}
+	body.List = append([]ast.Stmt{cp}, body.List...)
+}
+
+// hasClosure reports whether n contains a function literal or go statement.
+func hasClosure(n ast.Node) bool {
+	found := false
+	ast.Inspect(n, func(n ast.Node) bool {
+		switch n.(type) {
+		case *ast.FuncLit, *ast.GoStmt, *ast.DeferStmt:
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+// assigns reports whether n assigns to (or takes the address of) one of
+// the names.
+func assigns(n ast.Node, names []*ast.Ident) bool {
+	is := func(e ast.Expr) bool {
+		id, ok := unparenOnly(e).(*ast.Ident)
+		if !ok {
+			return false
+		}
+		for _, n := range names {
+			if n.Name == id.Name {
+				return true
+			}
+		}
+		return false
+	}
+	found := false
+	ast.Inspect(n, func(n ast.Node) bool {
+		switch x := n.(type) {
+		case *ast.AssignStmt:
+			for _, l := range x.Lhs {
+				if is(l) {
+					found = true
+				}
+			}
+		case *ast.IncDecStmt:
+			found = found || is(x.X)
+		case *ast.UnaryExpr:
+			found = found || (x.Op == token.AND && is(x.X))
+		}
+		return !found
+	})
+	return found
+}
+
+func unparenOnly(e ast.Expr) ast.Expr {
+	for {
+		p, ok := e.(*ast.ParenExpr)
+		if !ok {
+			return e
+		}
+		e = p.X
+	}
 }
 
 // intRange reports whether the range statement ranges over an integer, as
@@ -362,6 +470,22 @@ func isCall(e ast.Expr) bool {
 func (r *rewriter) topDefines(body *ast.BlockStmt) {
 	var out []ast.Stmt
 	for _, s := range body.List {
+		if loop := loopOf(s); loop != nil && hasClosure(loop) {
+			// At the top level yaegi's scopes are global, where the
+			// per-iteration copy of loop variables (see loopVars) would be
+			// the shared variable itself: run the loop in a closure. It
+			// defines nothing global.
+			out = append(out, iife(s))
+			continue
+		}
+		if ts, ok := s.(*ast.TypeSwitchStmt); ok {
+			if as, ok := ts.Assign.(*ast.AssignStmt); ok && as.Tok == token.DEFINE {
+				// yaegi fails on a binding type switch at the top level;
+				// it defines nothing global, so it can run in a closure.
+				out = append(out, iife(ts))
+				continue
+			}
+		}
 		as, ok := s.(*ast.AssignStmt)
 		if ok && as.Tok == token.DEFINE && len(as.Lhs) == 1 && len(as.Rhs) == 1 {
 			if call, ok := as.Rhs[0].(*ast.CallExpr); ok && len(call.Args) > 0 && call.Ellipsis == token.NoPos {
@@ -382,6 +506,26 @@ func (r *rewriter) topDefines(body *ast.BlockStmt) {
 		out = append(out, s)
 	}
 	body.List = out
+}
+
+// loopOf returns the for statement s is, or labels.
+func loopOf(s ast.Stmt) ast.Stmt {
+	switch x := s.(type) {
+	case *ast.LabeledStmt:
+		return loopOf(x.Stmt)
+	case *ast.ForStmt, *ast.RangeStmt:
+		return x
+	}
+	return nil
+}
+
+// iife wraps s in a function literal called at once.
+func iife(s ast.Stmt) ast.Stmt {
+	pos := s.Pos()
+	return &ast.ExprStmt{X: &ast.CallExpr{Lparen: pos, Rparen: pos, Fun: &ast.FuncLit{
+		Type: &ast.FuncType{Func: pos, Params: &ast.FieldList{}},
+		Body: &ast.BlockStmt{Lbrace: pos, List: []ast.Stmt{s}, Rbrace: s.End()},
+	}}}
 }
 
 // floatLits makes untyped integer literals floats when a float literal is
