@@ -208,4 +208,3 @@ func (s *Session) GoGet(ctx context.Context, module string, out magic.Output) er
 	}
 	return nil
 }
-
