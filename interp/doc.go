@@ -1,0 +1,111 @@
+// Package interp is gohpc's Go session: the cells of a notebook,
+// interpreted by yaegi (github.com/traefik/yaegi v0.16.1) with the REPL
+// semantics a Go user expects. A *Session implements kernel.Interpreter
+// (with completion, inspection, completeness checks and shutdown) and the
+// magic.Session and magic.HPC the magics run against.
+//
+//	sess, err := interp.New(interp.Options{CaptureFDs: true})
+//	defer sess.Close()
+//	k, err := kernel.New(info, sess)
+//
+// # Cells
+//
+// Every cell goes through magic.Parse; its Go segments run in the session,
+// in order:
+//
+//   - Declarations and statements mix in any order. A cell is split at the
+//     semicolons of its top level; runs of declarations are compiled as a
+//     file, runs of statements as the body of yaegi's REPL function (whose :=
+//     define globals), one after the other, so `var a []int; a = append(a, 1); a`
+//     works.
+//   - State persists between cells. A later cell may redeclare a variable
+//     (with another type), a function, or a type: a type redefined with a
+//     different declaration gets a fresh internal name (Tᐧ2, a letter, so it
+//     keeps T's export) and every later reference to T means the new one;
+//     values made before keep the old type. Errors show the user's name.
+//   - Any standard-library package can be imported in any cell, as can
+//     gonum, gonum/plot, hpc and display (interp/symbols). A package used
+//     without an import is imported automatically (fmt.Println needs no
+//     import "fmt"); of several packages with one name, the one with the
+//     selected symbols is taken (draw.TriangleGlyph is gonum's vg/draw).
+//     Importing a package twice is harmless.
+//   - A trailing expression becomes the execute_result, rendered by
+//     render.ValueMeta (text/plain as fmt's %v, richer MIME types for
+//     matrices, plots, tables and values with HTML, PNG… methods). A call
+//     without a value, or with several, gives none.
+//   - Compile errors point at the cell's line and column ("3:5: undefined:
+//     x"), with the line and a caret in the traceback: every item is parsed
+//     behind a //line directive and the rewrites keep the user's positions.
+//   - A panic is an error named "panic" (or StackOverflow, Exit,
+//     OutOfMemory, Interrupted) with the panic's message and the interpreted
+//     frames it unwound. A panic in a goroutine the cell started is printed
+//     on that cell's stderr; the kernel lives. Panics escaping yaegi itself,
+//     at compile or run time, become cell errors too.
+//   - Infinite recursion stops with a StackOverflow error: every interpreted
+//     function starts with a guard that ends the goroutine once it uses more
+//     than 64 MiB of stack, far below Go's fatal 1 GB.
+//   - os.Exit and log.Fatal panic instead of ending the process; make of a
+//     slice, map or channel larger than the machine's memory panics instead
+//     of a fatal out-of-memory error.
+//   - fmt.Print*, os.Stdout, os.Stderr and the log package write to the
+//     running cell's streams as they are written. With Options.CaptureFDs,
+//     file descriptors 1 and 2 are pipes whose content goes there too
+//     (syscall.Write(1, …), C code, child processes). Reading os.Stdin
+//     (fmt.Scanln, bufio.Scanner) asks the front-end for a line; when it
+//     does not accept input the read fails with ErrStdin and the cell ends
+//     with a StdinNotAllowed error.
+//   - An interrupt (the context of Execute cancelled) stops interpreted
+//     loops, channel operations and select, and time.Sleep, within a few
+//     milliseconds; Execute returns an Interrupted error at most 60 ms
+//     later and the session keeps its state. Native hpc calls stop between
+//     chunks (hpc.SetContext).
+//
+// # Rewrites
+//
+// Before yaegi sees a cell, its AST is rewritten (in place, keeping the
+// user's positions): Go 1.22's range over an integer becomes a counted
+// loop evaluating its bound once; the min and max builtins become generic
+// helpers, clear a native helper; loops whose body holds closures get a
+// fresh copy of their variables per iteration (Go 1.22), top-level ones
+// running in a closure; go statements evaluate their arguments first and
+// recover in the new goroutine; make's sizes are checked; a user's own min,
+// max or clear is left alone.
+//
+// # Language gaps
+//
+// What yaegi v0.16.1 does not do, even after the rewrites:
+//
+//   - Generics are partial: a generic function with several type
+//     parameters may fail to infer them (Map[T, U]); a global defined from
+//     a generic call (x := min(a, b) * 2) fails unless the call is the whole
+//     value (x := min(a, b) works); min(2, 2.5) mixed constants are typed
+//     by the first.
+//   - Range over functions (Go 1.23 iterators) is not supported, and
+//     neither are the generic functions of slices and maps that yaegi does
+//     not ship (slices.Max, maps.Keys, …); slices.Contains, slices.Sort
+//     and the like work.
+//   - A three-clause for loop with closures whose body also assigns the
+//     loop variable keeps one variable for all iterations (pre-1.22).
+//   - Unexported fields of interpreted struct types print with an X prefix
+//     ({A:1 Xb:2}); %T of interpreted types is struct {…}, and a redefined
+//     type prints as Tᐧ2.
+//   - println and print write to stdout, not stderr.
+//   - Interpreted frames in tracebacks show the position of the function
+//     (its body), not of the failing statement inside it.
+//   - os.Stdout, os.Stderr and os.Stdin are not *os.File in cells (they
+//     have Write/WriteString/Read/Fd/Name): code that needs an *os.File
+//     must open one.
+//   - An interrupt cannot stop native code blocked outside the hpc package
+//     (sync.WaitGroup.Wait, a mutex, network I/O): Execute returns anyway
+//     and the goroutine stays blocked. An interrupt stops the goroutines
+//     earlier cells started too.
+//   - Fatal runtime errors cannot be recovered: concurrent map writes, a
+//     huge allocation that is not a make (append growth, strings.Repeat),
+//     running out of memory. The runtime's report goes to the kernel's
+//     stderr (the original fd 2) before the process exits; Jupyter then
+//     offers a restart.
+//   - Deep recursion that panics (not the guard) unwinds in time quadratic
+//     in its depth inside yaegi: a panic 20,000 frames deep takes minutes.
+//   - Goroutines' panics are reported, not propagated: the cell that
+//     started them succeeds.
+package interp
