@@ -251,7 +251,7 @@ func findLauncher(name string) (mpiLauncher, error) {
 	case "mpich":
 		want, candidates = name, []string{"mpiexec.mpich", "mpiexec.hydra", "mpiexec", "mpirun"}
 	default:
-		p, err := exec.LookPath(name)
+		p, err := lookLauncher(name)
 		if err != nil {
 			return mpiLauncher{}, fmt.Errorf("launcher %q: %v", name, err)
 		}
@@ -262,7 +262,7 @@ func findLauncher(name string) (mpiLauncher, error) {
 		return mpiLauncher{p, impl}, nil
 	}
 	for _, c := range candidates {
-		p, err := exec.LookPath(c)
+		p, err := lookLauncher(c)
 		if err != nil {
 			continue
 		}
@@ -277,6 +277,23 @@ func findLauncher(name string) (mpiLauncher, error) {
 		"mpich":   "MPICH's launcher not found (mpiexec.mpich, or an mpiexec of MPICH)",
 	}[want]
 	return mpiLauncher{}, fmt.Errorf("%s: install Debian's openmpi-bin and libopenmpi-dev, or mpich and libmpich-dev", what)
+}
+
+// lookLauncher finds a launcher on $PATH with its directory's symbolic
+// links resolved: Open MPI's mpirun derives its installation prefix from
+// its path, and refuses to start as /bin/mpirun where /bin links to usr/bin.
+func lookLauncher(name string) (string, error) {
+	p, err := exec.LookPath(name)
+	if err != nil {
+		return "", err
+	}
+	if abs, err := filepath.Abs(p); err == nil {
+		p = abs
+	}
+	if d, err := filepath.EvalSymlinks(filepath.Dir(p)); err == nil {
+		p = filepath.Join(d, filepath.Base(p))
+	}
+	return p, nil
 }
 
 // launcherImpl reads a launcher's MPI from its --version.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -16,18 +17,25 @@ import (
 	"time"
 )
 
-// mpiLaunchers returns the MPIs installed here ("openmpi", "mpich"), or
-// skips the test if there are none.
+// mpiLaunchers returns the MPIs installed here ("openmpi", "mpich") with
+// their launcher and, unless $GOHPC_MPI_WORKER names a worker, their
+// development files (the worker is built with cgo), or skips the test if
+// there are none.
 func mpiLaunchers(t testing.TB) []string {
 	t.Helper()
 	var impls []string
 	for _, impl := range []string{"openmpi", "mpich"} {
-		if _, err := findLauncher(impl); err == nil {
+		pc := map[string]string{"openmpi": "ompi-c", "mpich": "mpich"}[impl]
+		if _, err := findLauncher(impl); err != nil {
+			t.Logf("%s: %v", impl, err)
+		} else if os.Getenv("GOHPC_MPI_WORKER") == "" && exec.Command("pkg-config", "--exists", pc).Run() != nil {
+			t.Logf("%s: no pkg-config module %s (Debian: libopenmpi-dev or libmpich-dev): the worker cannot be built", impl, pc)
+		} else {
 			impls = append(impls, impl)
 		}
 	}
 	if len(impls) == 0 {
-		t.Skip("no MPI launcher (Debian: openmpi-bin libopenmpi-dev mpich libmpich-dev): skipping the LocateMPI tests")
+		t.Skip("no MPI (Debian: openmpi-bin libopenmpi-dev mpich libmpich-dev): skipping the LocateMPI tests")
 	}
 	return impls
 }
