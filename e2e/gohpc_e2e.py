@@ -25,10 +25,12 @@ def stop_kernel(km, kc):
 
 def drain(kc, channel="iopub", wait=0.1):
     """Discard pending messages on a channel."""
-    ch = getattr(kc, channel + "_channel")
+    # The client's blocking get_*_msg: the channel objects' own get_msg is a
+    # coroutine in jupyter_client 7.
+    get = getattr(kc, "get_" + channel + "_msg")
     while True:
         try:
-            ch.get_msg(timeout=wait)
+            get(timeout=wait)
         except queue.Empty:
             return
 

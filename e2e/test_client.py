@@ -183,7 +183,7 @@ class TestInterrupt(KernelTestCase):
         t0 = time.monotonic()
         ctl = self.kc.session.msg("kernel_info_request", {})
         self.kc.control_channel.send(ctl)
-        reply = self.kc.control_channel.get_msg(timeout=5)
+        reply = self.kc.get_control_msg(timeout=5)
         self.assertEqual(reply["msg_type"], "kernel_info_reply")
         self.assertLess(time.monotonic() - t0, 1.0)
         self.km.interrupt_kernel()
