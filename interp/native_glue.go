@@ -86,6 +86,8 @@ func nativeError(err error) error {
 			name = "NativeUnavailable"
 		case "clash":
 			name = "VersionClash"
+		case "unbindable":
+			name = "GenericAPI"
 		}
 		msg := ne.Msg
 		return &kernel.CellError{Name: name, Value: msg, Traceback: []string{red + name + reset + ": " + msg}}
@@ -202,8 +204,8 @@ func (s *Session) GoGet(ctx context.Context, module string, out magic.Output) er
 	out.Stream("stdout", fmt.Sprintf("native: %s@%s compiled in %s; import %s\n",
 		res.Module.Path, res.Module.Version, fmtDur(time.Since(t0)), strings.Join(paths, ", ")))
 	for _, p := range res.Packages {
-		for _, sk := range p.Skipped {
-			out.Stream("stderr", "native: "+p.Path+": not bound: "+sk+"\n")
+		if len(p.Skipped) > 0 {
+			out.Stream("stderr", fmt.Sprintf("native: %s: %d generic names not bound (%s): the interpreter cannot call generic code; wrap what you need in a %%%%native cell with concrete types\n", p.Path, len(p.Skipped), native.Summary(p.Skipped, 3, ", ")))
 		}
 	}
 	return nil

@@ -76,7 +76,8 @@ type Package struct {
 	Symbols map[string]reflect.Value
 	// Decls lists the cell's top-level names in source order (Compile only).
 	Decls []Decl
-	// Skipped lists declarations that cannot be bound, with the reason.
+	// Skipped lists the generic declarations, which cannot be bound: for a
+	// cell each with a hint, for Get as "func Name" or "type Name".
 	Skipped []string
 	// Build and Load are the times the go build and plugin.Open took.
 	Build, Load time.Duration
@@ -101,7 +102,7 @@ func New(cfg Config) *Builder {
 // can do about it.
 type Error struct {
 	// Stage is one of "platform", "toolchain", "cgo", "compile", "build",
-	// "load", "proxy", "clash", "usage".
+	// "load", "proxy", "clash", "unbindable" (only generic API), "usage".
 	Stage string
 	Msg   string
 	// Output is the go command's output, if any, for the log.

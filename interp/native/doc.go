@@ -57,7 +57,7 @@
 // plugins on this OS, or a kernel without build information),
 // "toolchain" (no go command, or not the kernel's version), "cgo" (a
 // kernel built without cgo, or no C compiler), "build", "load", "proxy"
-// (go get failed), "clash" and "usage". A %%native cell that does not
+// (go get failed), "clash", "unbindable" (a module whose API is all generic) and "usage". A %%native cell that does not
 // compile gives a *CompileError holding the compiler's messages at cell
 // lines. Nothing here panics or exits; the kernel survives every failure.
 //

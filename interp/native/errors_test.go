@@ -95,3 +95,33 @@ func TestGetProxyRefused(t *testing.T) {
 	}
 	t.Log(err)
 }
+
+func TestGetGenericModule(t *testing.T) {
+	if testing.Short() {
+		t.Skip("reaches the module proxy")
+	}
+	b := builder(t)
+	res, err := b.Get(context.Background(), "github.com/samber/lo@v1.53.0")
+	if err != nil {
+		var e *Error
+		if errors.As(err, &e) && e.Stage == "clash" {
+			t.Logf("refused: %v", err)
+			return
+		}
+		t.Fatal(err)
+	}
+	p := res.Packages[0]
+	t.Logf("%s: %d names bound, %d generic skipped: %s", p.Path, len(p.Symbols), len(p.Skipped), Summary(p.Skipped, 3, ", "))
+	if len(p.Skipped) < 50 || p.Symbols["Map"].IsValid() {
+		t.Errorf("generic Map bound, or few skipped")
+	}
+	// go.mod keeps the module: a native cell wraps the generic API.
+	c, err := b.Compile(context.Background(), "import \"github.com/samber/lo\"\n\nfunc Squares(x []int) []int { return lo.Map(x, func(v int, _ int) int { return v * v }) }", "cell", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := c.Symbols["Squares"].Interface().(func([]int) []int)([]int{1, 2, 3})
+	if len(got) != 3 || got[2] != 9 {
+		t.Errorf("Squares = %v", got)
+	}
+}

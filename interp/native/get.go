@@ -134,6 +134,21 @@ func (b *Builder) Get(ctx context.Context, arg string) (*GetResult, error) {
 		restore()
 		return nil, err
 	}
+	bindable := 0
+	var generic []string
+	for _, p := range result {
+		bindable += len(p.Decls)
+		generic = append(generic, p.Skipped...)
+	}
+	if bindable == 0 {
+		// go.mod keeps the module: a %%native cell can import it and wrap
+		// its generic API.
+		msg := fmt.Sprintf("%s has no API the interpreter can call", path)
+		if len(generic) > 0 {
+			msg = fmt.Sprintf("every exported name of %s is generic (%s), and the interpreter cannot call generic code: import it in a %%%%native cell and write wrappers with concrete types, e.g. func MapF(x []float64, f func(float64) float64) []float64 { return %s.Map(x, ...) }", path, Summary(generic, 4, ", "), pkgs[0].name)
+		}
+		return nil, &Error{Stage: "unbindable", Msg: msg}
+	}
 	if err := os.WriteFile(filepath.Join(pdir, "symbols.go"), src, 0o644); err != nil {
 		return nil, errorf("build", "%v", err)
 	}
@@ -164,6 +179,14 @@ func orLatest(v string) string {
 		return "latest"
 	}
 	return v
+}
+
+// Summary lists the first n items of xs and how many more there are.
+func Summary(xs []string, n int, sep string) string {
+	if len(xs) <= n {
+		return strings.Join(xs, sep)
+	}
+	return fmt.Sprintf("%s%s… and %d more", strings.Join(xs[:n], sep), sep, len(xs)-n)
 }
 
 // kernelModuleOf returns the kernel's module that provides path, and its
@@ -305,17 +328,17 @@ func (b *Builder) apiSymbols(ctx context.Context, dir string, pkgs []listed) ([]
 			switch o := obj.(type) {
 			case *types.Func:
 				if o.Type().(*types.Signature).TypeParams().Len() > 0 {
-					pkg.Skipped = append(pkg.Skipped, fmt.Sprintf("func %s is generic: wrap it in a %%%%native cell with concrete types", name))
+					pkg.Skipped = append(pkg.Skipped, "func "+name)
 					continue
 				}
 				val = fmt.Sprintf("gohpcreflect.ValueOf(%s)", q)
 			case *types.TypeName:
 				if n, ok := o.Type().(*types.Named); ok && n.TypeParams().Len() > 0 {
-					pkg.Skipped = append(pkg.Skipped, fmt.Sprintf("type %s is generic: declare an instance in a %%%%native cell (type X = %s.%s[float64])", name, tp.Name(), name))
+					pkg.Skipped = append(pkg.Skipped, "type "+name)
 					continue
 				}
 				if a, ok := o.Type().(*types.Alias); ok && a.TypeParams().Len() > 0 {
-					pkg.Skipped = append(pkg.Skipped, fmt.Sprintf("type %s is a generic alias", name))
+					pkg.Skipped = append(pkg.Skipped, "type "+name)
 					continue
 				}
 				val = fmt.Sprintf("gohpcreflect.ValueOf((*%s)(nil))", q)
