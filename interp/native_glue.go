@@ -4,16 +4,20 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
 	yaegi "github.com/traefik/yaegi/interp"
+	"github.com/traefik/yaegi/stdlib"
 
 	gohpc "github.com/gohpc/gohpc"
 	"github.com/gohpc/gohpc/interp/magic"
 	"github.com/gohpc/gohpc/interp/native"
+	"github.com/gohpc/gohpc/interp/symbols"
 	"github.com/gohpc/gohpc/kernel"
 )
 
@@ -88,6 +92,8 @@ func nativeError(err error) error {
 			name = "VersionClash"
 		case "unbindable":
 			name = "GenericAPI"
+		case "trial":
+			name = "TrialImportFailed"
 		}
 		msg := ne.Msg
 		return &kernel.CellError{Name: name, Value: msg, Traceback: []string{red + name + reset + ": " + msg}}
@@ -178,9 +184,34 @@ func (s *Session) bindNative(ctx context.Context, ns *nativeState, pkg *native.P
 	return nil
 }
 
-// GoGet implements magic.Native: %go get MODULE[@VERSION].
-func (s *Session) GoGet(ctx context.Context, module string, out magic.Output) error {
+// nativeSources is the module source the interpreter reads in source mode
+// (%go get -s). A session's interpreter sees it when created with
+// yaegi.Options{GoPath: ".", SourcecodeFilesystem: nativeSources}.
+var nativeSources = native.NewSourceFS()
+
+// The kernel run again as the child process of a trial import (see
+// native.TrialImport) imports the package and exits here.
+func init() { native.RunTrialChild(trialImport) }
+
+// trialImport imports importPath from fsys into a fresh interpreter with
+// the session's binary packages.
+func trialImport(fsys fs.FS, importPath string) error {
+	in := yaegi.New(yaegi.Options{GoPath: ".", SourcecodeFilesystem: fsys, Unrestricted: true, Stdout: io.Discard, Stderr: io.Discard})
+	for _, ex := range []yaegi.Exports{stdlib.Symbols, symbols.Symbols} {
+		if err := in.Use(ex); err != nil {
+			return err
+		}
+	}
+	_, err := in.Eval(fmt.Sprintf("import _ %q", importPath))
+	return err
+}
+
+// GoGet implements magic.Native: %go get [-s] MODULE[@VERSION].
+func (s *Session) GoGet(ctx context.Context, module string, source bool, out magic.Output) error {
 	b := s.native()
+	if source {
+		return s.goGetSource(ctx, module, out)
+	}
 	if err := b.Available(); err != nil {
 		return nativeError(err)
 	}
@@ -209,4 +240,41 @@ func (s *Session) GoGet(ctx context.Context, module string, out magic.Output) er
 		}
 	}
 	return nil
+}
+
+// goGetSource is %go get -s: the module's source, interpreted.
+func (s *Session) goGetSource(ctx context.Context, module string, out magic.Output) error {
+	b := s.native()
+	if err := b.Available(); err != nil {
+		var ne *native.Error
+		// Source mode needs the go command, not cgo.
+		if !errors.As(err, &ne) || ne.Stage != "cgo" {
+			return nativeError(err)
+		}
+	}
+	t0 := time.Now()
+	mod, paths, err := b.GetSource(ctx, module, nativeSources)
+	if err != nil {
+		return nativeError(err)
+	}
+	for _, p := range paths {
+		if err := s.evalFile(fmt.Sprintf("import _ %q", p)); err != nil {
+			if strings.Contains(err.Error(), "unable to find source") {
+				return &kernel.CellError{Name: "NativeUnavailable", Value: "source mode is not wired into this session's interpreter (it must read native.SourceFS): use %go get without -s",
+					Traceback: []string{red + "NativeUnavailable" + reset + ": source mode is not wired into this session's interpreter: use %go get without -s"}}
+			}
+			return fmt.Errorf("native: the interpreter cannot import %s: %w", p, err)
+		}
+	}
+	out.Stream("stdout", fmt.Sprintf("native: %s@%s ready in %s, interpreted from source (slower than native mode; results not checked against compiled Go); import %s\n",
+		mod.Path, mod.Version, fmtDur(time.Since(t0)), strings.Join(quoteAll(paths), ", ")))
+	return nil
+}
+
+func quoteAll(xs []string) []string {
+	q := make([]string, len(xs))
+	for i, x := range xs {
+		q[i] = fmt.Sprintf("%q", x)
+	}
+	return q
 }

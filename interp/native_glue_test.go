@@ -131,3 +131,23 @@ func TestGoGet(t *testing.T) {
 		t.Errorf("second version: %+v", r.err)
 	}
 }
+
+func TestGoGetSource(t *testing.T) {
+	if testing.Short() {
+		t.Skip("reaches the module proxy")
+	}
+	s := nativeSession(t)
+	r := runCell(t, s, "%go get -s github.com/google/uuid@v1.6.0")
+	// The trial import in a child process passes; whether the session's own
+	// interpreter reads module sources depends on its options.
+	if r.err != nil && !strings.Contains(r.err.Value, "source mode is not wired") {
+		t.Fatalf("%s: %s", r.err.Name, r.err.Value)
+	}
+	t.Log(r.out.stdout(), r.err)
+	// A package that crashes yaegi fails in the child, not here.
+	r = runCell(t, s, "%go get -s github.com/samber/lo@v1.53.0")
+	if r.err == nil || r.err.Name != "TrialImportFailed" || !strings.Contains(r.err.Value, "use native mode") {
+		t.Fatalf("got %+v", r.err)
+	}
+	t.Log(r.err.Value)
+}

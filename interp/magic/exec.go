@@ -63,8 +63,9 @@ type Native interface {
 	// and how long the compile took. Compile errors are at cell lines.
 	CompileNative(ctx context.Context, code string, firstLine int, out Output) error
 	// GoGet adds a third-party module or package ("path[@version]") to the
-	// session, so that cells can import its packages.
-	GoGet(ctx context.Context, module string, out Output) error
+	// session, so that cells can import its packages: compiled (native
+	// mode), or interpreted from source when source is true.
+	GoGet(ctx context.Context, module string, source bool, out Output) error
 	// NativeStatus tells whether native building works here and, if not,
 	// why, for %hpc.
 	NativeStatus() (ok bool, detail string)
@@ -198,7 +199,8 @@ func (e *Executor) runMagic(ctx context.Context, line int, m *Magic, out Output)
 		}
 	case "go":
 		if n, ok := e.Session.(Native); ok {
-			err = n.GoGet(ctx, strings.Fields(m.Args)[1], out)
+			f := strings.Fields(m.Args)
+			err = n.GoGet(ctx, f[len(f)-1], len(f) == 3, out)
 		} else {
 			err = usagef(line, "%%go get is not available in this session")
 		}

@@ -20,7 +20,10 @@ func (s *nativeSession) CompileNative(ctx context.Context, code string, firstLin
 	return nil
 }
 
-func (s *nativeSession) GoGet(ctx context.Context, module string, out Output) error {
+func (s *nativeSession) GoGet(ctx context.Context, module string, source bool, out Output) error {
+	if source {
+		module = "-s " + module
+	}
 	s.gets = append(s.gets, module)
 	return nil
 }
@@ -44,7 +47,10 @@ func TestNativeMagics(t *testing.T) {
 	if _, err := (&Executor{Session: s}).Execute(context.Background(), mustParse(t, "x := 1\n%go get github.com/google/uuid@v1.6.0\nimport \"github.com/google/uuid\""), out); err != nil {
 		t.Fatal(err)
 	}
-	if len(s.gets) != 1 || s.gets[0] != "github.com/google/uuid@v1.6.0" {
+	if _, err := (&Executor{Session: s}).Execute(context.Background(), mustParse(t, "%go get -s example.com/m"), out); err != nil {
+		t.Fatal(err)
+	}
+	if len(s.gets) != 2 || s.gets[0] != "github.com/google/uuid@v1.6.0" || s.gets[1] != "-s example.com/m" {
 		t.Errorf("GoGet got %q", s.gets)
 	}
 

@@ -159,8 +159,8 @@ var specs = []spec{
 		usage: "%%native",
 		help:  "compile the cell's Go declarations with the Go toolchain (a plugin) and bind them: native speed"},
 	{name: "go", line: true,
-		usage: "%go get MODULE[@VERSION]",
-		help:  "add a third-party Go module: its packages' exported API is compiled and can be imported"},
+		usage: "%go get [-s] MODULE[@VERSION]",
+		help:  "add a third-party Go module: its packages' exported API is compiled (-s: interpreted from source) and can be imported"},
 	{name: "reset", line: true, opts: "f",
 		usage: "%reset [-f]",
 		help:  "clear the session's variables (-f: without asking)"},
@@ -467,8 +467,11 @@ func checkArgs(s *spec, m *Magic) error {
 		if len(f) == 0 || f[0] != "get" {
 			return fmt.Errorf("the only subcommand is get")
 		}
-		if len(f) != 2 {
-			return fmt.Errorf("get takes one module or package path, with an optional @VERSION")
+		if len(f) == 3 && f[1] == "-s" {
+			break
+		}
+		if len(f) != 2 || strings.HasPrefix(f[1], "-") {
+			return fmt.Errorf("get takes one module or package path, with an optional @VERSION (and -s to interpret it from source)")
 		}
 	case "native":
 		if m.Args != "" {

@@ -102,7 +102,8 @@ func New(cfg Config) *Builder {
 // can do about it.
 type Error struct {
 	// Stage is one of "platform", "toolchain", "cgo", "compile", "build",
-	// "load", "proxy", "clash", "unbindable" (only generic API), "usage".
+	// "load", "proxy", "clash", "unbindable" (only generic API), "trial" (source mode:
+	// the trial import failed), "usage".
 	Stage string
 	Msg   string
 	// Output is the go command's output, if any, for the log.
