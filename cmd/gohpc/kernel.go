@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/gohpc/gohpc/hpc"
 	"github.com/gohpc/gohpc/interp"
@@ -84,9 +85,38 @@ func runKernel(connFile string, debug bool, stderr io.Writer) int {
 			stop()
 		}
 	}()
+	go watchParent(ctx, os.Getppid(), time.Second, func() {
+		logger.Warn("the process that started the kernel is gone; shutting down")
+		stop()
+	})
 	if err := k.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
 		logger.Error("kernel stopped with an error", "err", err)
 		return 1
 	}
 	return 0
+}
+
+// watchParent calls gone once the kernel's parent process (the notebook
+// server or kernel manager that launched it) has exited, as ipykernel's
+// parent poller does, so a killed launcher leaves no orphan kernel behind.
+// An orphan is re-parented, so a changed parent pid means the launcher died.
+// It returns when ctx is done. A parent pid of 1 at start (launched by init
+// or a container's entry point) is not watched.
+func watchParent(ctx context.Context, parent int, every time.Duration, gone func()) {
+	if parent <= 1 {
+		return
+	}
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			if os.Getppid() != parent {
+				gone()
+				return
+			}
+		}
+	}
 }

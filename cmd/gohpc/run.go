@@ -111,6 +111,16 @@ func runNotebook(path string, opts runOptions, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "gohpc run: %v\n", err)
 		return 1
 	}
+	if opts.out != "" && opts.out != "-" {
+		if opts.out, err = filepath.Abs(opts.out); err != nil {
+			fmt.Fprintf(stderr, "gohpc run: %v\n", err)
+			return 1
+		}
+	}
+	if err := os.Chdir(dir); err != nil {
+		fmt.Fprintf(stderr, "gohpc run: %v\n", err)
+		return 1
+	}
 	sess, err := interp.New(interp.Options{Dir: dir})
 	if err != nil {
 		fmt.Fprintf(stderr, "gohpc run: %v\n", err)
