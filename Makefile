@@ -22,9 +22,18 @@ APT_TEST     := python3-jupyter-client python3-jupyter-kernel-test python3-nbcli
 APT_BENCH    := python3-numpy python3-numba libopenblas-dev python3-ipykernel
 # The browser test: Jupyter Notebook, Debian's Chromium, playwright-core from npm.
 APT_BROWSER  := jupyter-notebook chromium
+# hpc.LocateMPI and notebook 05: Open MPI and MPICH, launchers and headers.
+APT_MPI      := openmpi-bin libopenmpi-dev mpich libmpich-dev
+FUZZTIME     ?= 30s
+# package:FuzzTarget, each run for $(FUZZTIME) by `make fuzz`; `make test`
+# runs their seed corpora as ordinary tests.
+FUZZ_TARGETS := ./kernel:FuzzDecode ./kernel:FuzzParseConnectionInfo ./kernel:FuzzZMTPReader \
+                ./kernel:FuzzHandshake ./interp/magic:FuzzParse ./internal/nbformat:FuzzRead \
+                ./hpc:FuzzMatMul ./hpc/internal/gemm:FuzzDgemm
 
 .PHONY: all build install notebook test test-go test-e2e vet bench bench-kernel bench-hpc \
-        bench-matmul generate clean deps-notebook deps-test deps-bench deps-browser
+        bench-matmul bench-mpi generate clean deps-notebook deps-test deps-bench deps-browser \
+        deps-mpi test-mpi mpi fuzz
 
 all: build
 
@@ -38,7 +47,7 @@ install: build
 notebook: deps-notebook install
 	cd notebooks && exec jupyter notebook $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
-test: deps-test vet test-go test-e2e
+test: deps-test vet test-go test-mpi test-e2e
 
 vet:
 	$(GO) vet ./...
@@ -55,7 +64,27 @@ test-e2e: build
 	JUPYTER_PATH=$(E2E_PREFIX)/share/jupyter GOHPC=$(CURDIR)/$(BIN) \
 	  $(PYTHON) -m unittest discover -s e2e -p 'test_*.py' -v
 
-bench: bench-kernel bench-hpc bench-matmul
+# The MPI wrapper with each library (cgo, only behind these tags).
+test-mpi: deps-mpi
+	$(GO) vet -tags mpi ./hpc/mpi/... && $(GO) vet -tags mpich ./hpc/mpi/...
+	$(GO) test -tags mpi ./hpc/mpi/...
+	$(GO) test -tags mpich ./hpc/mpi/...
+
+# Stand-alone MPI workers, for hosts without the Go toolchain or the source.
+mpi: deps-mpi
+	$(GO) build -tags mpi   -o bin/gohpc-mpi-openmpi ./hpc/mpi/cmd/gohpc-mpi
+	$(GO) build -tags mpich -o bin/gohpc-mpi-mpich   ./hpc/mpi/cmd/gohpc-mpi
+
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  echo "== $${t#*:} in $${t%%:*} for $(FUZZTIME)"; \
+	  $(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 5s "$${t%%:*}"; \
+	done
+
+bench: bench-kernel bench-hpc bench-matmul bench-mpi
+
+bench-mpi: deps-mpi
+	$(GO) test -run '^$$' -bench 'LocateMPI' -benchtime 3x ./hpc
 
 bench-kernel: deps-bench build
 	rm -rf $(E2E_PREFIX)
@@ -72,10 +101,12 @@ clean:
 deps-notebook:
 	@$(call apt_install,$(APT_NOTEBOOK))
 deps-test:
-	@$(call apt_install,$(APT_TEST) $(APT_BROWSER))
+	@$(call apt_install,$(APT_TEST) $(APT_BROWSER) $(APT_MPI))
 	@$(MAKE) --no-print-directory deps-browser
 deps-bench:
-	@$(call apt_install,$(APT_BENCH))
+	@$(call apt_install,$(APT_BENCH) $(APT_MPI))
+deps-mpi:
+	@$(call apt_install,$(APT_MPI))
 deps-browser:
 	@$(call apt_install,$(APT_BROWSER))
 	@[ -d e2e/browser/node_modules/playwright-core ] || \

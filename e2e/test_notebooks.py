@@ -87,6 +87,11 @@ CHECKS = {
         "large": lambda t, c: t.assertIn("Wall time:", text(c)),
         "map": lambda t, c: t.assertTrue(has_mime(c, "image/png"), "no map"),
     },
+    "05-scale-out.ipynb": {
+        "load": lambda t, c: t.assertIn("8 stations, 10000 events", text(c)),
+        "mpi-agree": lambda t, c: t.assertIn("agree: true", text(c)),
+        "timing": lambda t, c: t.assertTrue(has_mime(c, "text/html"), "no timing table"),
+    },
 }
 
 
