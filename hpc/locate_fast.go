@@ -3,6 +3,8 @@ package hpc
 import (
 	"math"
 	"time"
+
+	"github.com/gohpc/gohpc/hpc/internal/gemm"
 )
 
 // Locate locates every event with the same answers as LocateExhaustive —
@@ -431,13 +433,21 @@ func locate(pool *Pool, stations []Station, events []Event, g Grid, B float64) (
 	prog.add(len(fm.nodes)*S, time.Now())
 
 	// Pass 2: a first guess per event: the centre of the leaf reached by
-	// descending from the best centre among the roots' children.
-	err = pool.run(prog, len(events), seedWeight, func() (chunkFunc, func()) {
+	// descending from the best centre among the roots' children. The dense
+	// part, the products of those centres with every event, is a skinny
+	// matrix product (events × stations times stations × centres), done by
+	// the GEMM engine on chunks of events.
+	sd := fm.newSeeder()
+	nChunks := (len(events) + seedChunk - 1) / seedChunk
+	err = pool.run(prog, nChunks, seedChunk*seedWeight, func() (chunkFunc, func()) {
 		ex, r := make([]float64, S), make([]float64, S)
+		obs := make([]float64, seedChunk*S)
+		dots := make([]float64, seedChunk*len(sd.ids))
 		return func(lo, hi int, cur *cursor) error {
-			for e := lo; e < hi; e++ {
-				cur.index = e
-				res.best[e] = fm.seed(e, ex, r)
+			for c := lo; c < hi; c++ {
+				e0, e1 := c*seedChunk, min((c+1)*seedChunk, len(events))
+				cur.index = e0
+				sd.seed(e0, e1, obs, dots, ex, r, res.best)
 			}
 			return nil
 		}, nil
@@ -484,46 +494,81 @@ func locate(pool *Pool, stations []Station, events []Event, g Grid, B float64) (
 	return pr.locations(res)
 }
 
-// seed returns the best trial of event e at the centre of the leaf reached
-// from the root's child whose centre fits it best, through the best-fitting
-// child at each level below.
-func (fm *fastModel) seed(e int, ex, r []float64) best {
-	S := fm.S
-	o := fm.pr.events[e].Amp[:S]
-	// The best child of any root (the best root if roots are leaves).
-	id, bc := 0, math.Inf(-1)
+// seedChunk is the number of events whose first guesses Locate computes
+// with one matrix product.
+const seedChunk = 64
+
+// seeder finds first guesses: the unit models of the nodes where the
+// descent starts (the roots' children, or roots that are leaves), as the
+// rows of a matrix.
+type seeder struct {
+	fm  *fastModel
+	ids []int     // node of each row
+	c   []float64 // len(ids) × S, row-major
+}
+
+func (fm *fastModel) newSeeder() *seeder {
+	sd := &seeder{fm: fm}
 	for i := range fm.roots {
 		n := &fm.nodes[i]
 		if n.leaf >= 0 {
-			if d := dot(fm.center[i*S:(i+1)*S], o); d > bc {
-				id, bc = i, d
-			}
+			sd.ids = append(sd.ids, i)
 			continue
 		}
 		for _, k := range fm.kid[n.kids[0]:n.kids[1]] {
-			if d := dot(fm.center[int(k)*S:int(k+1)*S], o); d > bc {
-				id, bc = int(k), d
+			sd.ids = append(sd.ids, int(k))
+		}
+	}
+	sd.c = make([]float64, 0, len(sd.ids)*fm.S)
+	for _, id := range sd.ids {
+		sd.c = append(sd.c, fm.center[id*fm.S:(id+1)*fm.S]...)
+	}
+	return sd
+}
+
+// seed sets out[e] for the events [e0, e1) to the best trial at the centre
+// of the leaf reached from the best-fitting start node through the
+// best-fitting child at each level below. obs and dots are scratch space of
+// at least seedChunk×S and seedChunk×len(sd.ids).
+func (sd *seeder) seed(e0, e1 int, obs, dots, ex, r []float64, out []best) {
+	fm := sd.fm
+	S, m, n := fm.S, e1-e0, len(sd.ids)
+	for l := range m {
+		copy(obs[l*S:(l+1)*S], fm.pr.events[e0+l].Amp[:S])
+	}
+	// dots = obs · cᵀ: row l holds the products of event e0+l with every
+	// start node's centre. Only a starting point depends on them: any
+	// rounding is harmless.
+	if err := gemm.Dgemm(&gemm.Options{Workers: 1}, false, true, m, n, S, 1, obs, S, sd.c, S, 0, dots, n); err != nil {
+		panic(err) // no Interrupt option: cannot happen
+	}
+	for l := range m {
+		o := obs[l*S : (l+1)*S]
+		id, bc := sd.ids[0], math.Inf(-1)
+		for i, d := range dots[l*n : (l+1)*n] {
+			if d > bc {
+				id, bc = sd.ids[i], d
 			}
 		}
-	}
-	for fm.nodes[id].leaf < 0 {
-		n := &fm.nodes[id]
-		bc = math.Inf(-1)
-		for _, k := range fm.kid[n.kids[0]:n.kids[1]] {
-			if d := dot(fm.center[int(k)*S:int(k+1)*S], o); d > bc {
-				id, bc = int(k), d
+		for fm.nodes[id].leaf < 0 {
+			nd := &fm.nodes[id]
+			bc = math.Inf(-1)
+			for _, k := range fm.kid[nd.kids[0]:nd.kids[1]] {
+				if d := dot(fm.center[int(k)*S:int(k+1)*S], o); d > bc {
+					id, bc = int(k), d
+				}
 			}
 		}
-	}
-	p := fm.cidx[id]
-	fm.pr.geometry(p, p+1, ex, r)
-	bt := best{err: math.Inf(1), p: -1}
-	for k, a := range fm.pr.as {
-		if err := trialErr(a, ex, r, o); err < bt.err {
-			bt = best{err: err, p: p, k: k}
+		p := fm.cidx[id]
+		fm.pr.geometry(p, p+1, ex, r)
+		bt := best{err: math.Inf(1), p: -1}
+		for k, a := range fm.pr.as {
+			if err := trialErr(a, ex, r, o); err < bt.err {
+				bt = best{err: err, p: p, k: k}
+			}
 		}
+		out[e0+l] = bt
 	}
-	return bt
 }
 
 // fastWorker is one worker's state in Locate's main pass.
