@@ -73,7 +73,9 @@
 // problem: for unit model vectors ĝ (grid points × stations) and
 // observations (stations × events), the best amplitude of a point is in
 // closed form and its misfit is Σobs² - (ĝ·obs)², so most points and whole
-// blocks of points are ruled out by a bound; the survivors' near-ties are
+// boxes of points are ruled out by a bound (the dense part of the product,
+// which picks each event's starting point, runs on the GEMM engine of
+// MatMul); the survivors' near-ties are
 // re-evaluated with the reference arithmetic so that the first minimum
 // still wins. Its memory is bounded by the grid (at most 128 MiB of model
 // vectors) plus a few words per event, whatever the catalog size.

@@ -29,7 +29,9 @@ import (
 // lie in a cone of angle α around its centre's ĝc can hold such a point only
 // if |ĝc·o| reaches a bound computed from α and thr (see fastWorker.visit).
 // Each event's best starts from the centre of a box found by descending the
-// tree. The points that pass are evaluated with the reference arithmetic at
+// tree; the first level of that descent, the unit models of the roots'
+// children times every event, is a dense skinny product computed by the
+// package's GEMM engine. The points that pass are evaluated with the reference arithmetic at
 // every amplitude whose quadratic misfit lies within a relative 1e-9 of the
 // best: near-ties are settled exactly as the exhaustive search settles them,
 // and the reported misfit is the reference misfit of the chosen trial.
