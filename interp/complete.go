@@ -10,6 +10,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/gohpc/gohpc/interp/magic"
 	"github.com/gohpc/gohpc/kernel"
 )
 
@@ -59,7 +60,15 @@ func (s *Session) Complete(code string, cursor int) (res kernel.CompleteResult) 
 	prefix := code[start:end]
 	res.CursorStart = utf8.RuneCountInString(code[:start])
 	var cands []string
-	if start > 0 && code[start-1] == '.' {
+	if start > 0 && code[start-1] == '%' {
+		// A magic: %ti → %time, %timeit; %%ti → %%time.
+		line, cell := magic.Names()
+		if start > 1 && code[start-2] == '%' {
+			cands = cell
+		} else {
+			cands = line
+		}
+	} else if start > 0 && code[start-1] == '.' {
 		xs := identBefore(code, start-1)
 		x := code[xs : start-1]
 		if x == "" {
@@ -190,6 +199,20 @@ func (s *Session) IsComplete(code string) (res kernel.IsCompleteResult) {
 	if strings.TrimSpace(code) == "" {
 		return kernel.IsCompleteResult{Status: "complete"}
 	}
+	if hasMagic(code) {
+		plan, err := magic.Parse(code)
+		if err != nil {
+			return kernel.IsCompleteResult{Status: "invalid"}
+		}
+		for _, seg := range plan.Segments {
+			if seg.Magic == nil {
+				if r := s.IsComplete(seg.Code); r.Status != "complete" {
+					return r
+				}
+			}
+		}
+		return kernel.IsCompleteResult{Status: "complete"}
+	}
 	fset := token.NewFileSet()
 	f := fset.AddFile("", -1, len(code))
 	var sc scanner.Scanner
@@ -244,6 +267,18 @@ func (s *Session) IsComplete(code string) (res kernel.IsCompleteResult) {
 		}
 	}
 	return kernel.IsCompleteResult{Status: "complete"}
+}
+
+// hasMagic reports whether a line of code starts like a magic or a shell
+// escape.
+func hasMagic(code string) bool {
+	for _, l := range strings.Split(code, "\n") {
+		l = strings.TrimSpace(l)
+		if strings.HasPrefix(l, "%") || strings.HasPrefix(l, "!") {
+			return true
+		}
+	}
+	return false
 }
 
 // nonsense finds what parses but can never compile: an indirection of a

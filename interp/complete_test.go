@@ -22,6 +22,8 @@ func TestComplete(t *testing.T) {
 		{"retu", []string{"return"}, 0},
 		{"strc", []string{"strconv"}, 0},
 		{"é := 1; fmt.Sprintl", []string{"Sprintln"}, 12},
+		{"%timei", []string{"timeit"}, 1},
+		{"%%writ", []string{"writefile"}, 2},
 	} {
 		r := s.Complete(c.code, len([]rune(c.code)))
 		if !reflect.DeepEqual(r.Matches, c.want) || r.CursorStart != c.start || r.CursorEnd != len([]rune(c.code)) {
@@ -72,6 +74,9 @@ func TestIsComplete(t *testing.T) {
 		"func f() }":                "invalid",
 		"1 +* 2":                    "invalid",
 		"x := := 2":                 "invalid",
+		"%time x := 1":              "complete",
+		"%%time\nfor {":             "complete",
+		"y := 2\n%time f(":          "complete",
 	} {
 		if got := s.IsComplete(code); got.Status != want {
 			t.Errorf("IsComplete(%q) = %+v, want %s", code, got, want)

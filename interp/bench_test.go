@@ -1,0 +1,34 @@
+package interp
+
+import (
+	"context"
+	"testing"
+
+	"github.com/gohpc/gohpc/kernel"
+)
+
+func BenchmarkNew(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		s, err := New(Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		s.Close()
+	}
+}
+
+func BenchmarkExecuteTrivial(b *testing.B) {
+	s, err := New(Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	out := newFakeOutput()
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := s.Execute(ctx, kernel.ExecuteRequest{Code: "1", ExecutionCount: i + 1}, out); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
