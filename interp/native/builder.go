@@ -13,6 +13,7 @@ import (
 	"reflect"
 	"runtime"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -304,7 +305,7 @@ func (b *Builder) module() (string, error) {
 	if len(b.cfg.GoMod) == 0 {
 		return "", errorf("platform", "the kernel's go.mod is missing from the builder's configuration")
 	}
-	dir, err := os.MkdirTemp("", "gohpc-native-")
+	dir, err := scratchDir()
 	if err != nil {
 		return "", errorf("build", "scratch module: %v", err)
 	}
@@ -436,4 +437,23 @@ func (b *Builder) Status() (ok bool, detail string) {
 		detail += "; gohpc's packages cannot be imported in native cells (its source tree was not found: set GOHPC_SOURCE)"
 	}
 	return true, detail
+}
+
+// scratchDir makes the scratch module's directory, named after the process
+// in a directory shared by the kernels of the machine, and removes those of
+// processes that are gone (a kernel killed has no chance to clean up).
+func scratchDir() (string, error) {
+	root := filepath.Join(os.TempDir(), "gohpc-native")
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return "", err
+	}
+	if es, err := os.ReadDir(root); err == nil {
+		for _, e := range es {
+			pid, _, ok := strings.Cut(e.Name(), "-")
+			if n, err := strconv.Atoi(pid); ok && err == nil && n != os.Getpid() && !processAlive(n) {
+				os.RemoveAll(filepath.Join(root, e.Name()))
+			}
+		}
+	}
+	return os.MkdirTemp(root, strconv.Itoa(os.Getpid())+"-")
 }

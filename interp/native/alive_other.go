@@ -1,0 +1,5 @@
+//go:build !unix
+
+package native
+
+func processAlive(pid int) bool { return true }
