@@ -278,3 +278,19 @@ func quoteAll(xs []string) []string {
 	}
 	return q
 }
+
+// nativeRebind binds the session's %go get packages into a new interpreter;
+// reset calls it after loading the symbols, so that a cell after %reset
+// imports them without another %go get.
+func (s *Session) nativeRebind() { s.nativeState() }
+
+// NativeModules lists the third-party modules added with %go get in this
+// process, as "path@version", for a notebook's metadata (so that a fresh
+// kernel or `gohpc run` can get them again before the first cell).
+func (s *Session) NativeModules() []string {
+	var ms []string
+	for _, m := range s.native().Modules() {
+		ms = append(ms, m.Path+"@"+m.Version)
+	}
+	return ms
+}

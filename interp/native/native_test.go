@@ -157,3 +157,22 @@ func TestRedefinition(t *testing.T) {
 		t.Errorf("got %v, want [5 40]", got)
 	}
 }
+
+func TestWarm(t *testing.T) {
+	b := builder(t)
+	if d, err := b.WarmWait(context.Background()); d != 0 || err != nil {
+		t.Errorf("WarmWait before Warm = %v, %v", d, err)
+	}
+	b.Warm(context.Background())
+	b.Warm(context.Background()) // once
+	d, err := b.WarmWait(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("warm-up build: %v", d)
+	t0 := time.Now()
+	if _, err := b.Compile(context.Background(), "import \"gonum.org/v1/gonum/mat\"\n\nfunc Dim(m *mat.Dense) int { r, _ := m.Dims(); return r }", "cell", 1); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("compile after warm-up: %v", time.Since(t0))
+}
