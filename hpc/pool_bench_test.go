@@ -140,7 +140,7 @@ func BenchmarkSumRandom(b *testing.B) {
 // benchmark: a float loop, as a cell would write it.
 const interpBody = `func body(i int) {
 	x := 0.0
-	for j := 0; j < 2000; j++ {
+	for j := 0; j < 10000; j++ {
 		x = x*0.999999 + 1.0
 	}
 	out[i] = x
