@@ -18,6 +18,7 @@ type fakeOutput struct {
 	inputs   []string // answers, consumed in order
 	prompts  []string
 	noStdin  bool
+	block    bool // Input waits for ctx
 }
 
 func newFakeOutput() *fakeOutput {
@@ -45,6 +46,10 @@ func (f *fakeOutput) UpdateDisplay(d kernel.DisplayData) {
 func (f *fakeOutput) ClearOutput(bool) {}
 
 func (f *fakeOutput) Input(ctx context.Context, prompt string, password bool) (string, error) {
+	if f.block {
+		<-ctx.Done()
+		return "", ctx.Err()
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.noStdin {

@@ -18,12 +18,17 @@ func TestInterrupt(t *testing.T) {
 		"select {}",
 		"func spin() { for {} }\nspin()",
 		"<-time.After(time.Hour)",
+		"var wg sync.WaitGroup\nwg.Add(1)\nwg.Wait()",
+		"var line string\nfmt.Scanln(&line)",
+		"go func() { for {} }()\nfor {}",
 	} {
 		ctx, cancel := context.WithCancel(context.Background())
 		var elapsed time.Duration
 		time.AfterFunc(100*time.Millisecond, func() { cancel() })
 		t0 := time.Now()
-		r := runCellCtx(t, ctx, s, code, newFakeOutput())
+		out := newFakeOutput()
+		out.block = true
+		r := runCellCtx(t, ctx, s, code, out)
 		elapsed = time.Since(t0) - 100*time.Millisecond
 		if r.err == nil || !strings.Contains(r.err.Name+r.err.Value, "nterrupt") {
 			t.Errorf("%q: %+v", code, r.err)

@@ -336,8 +336,9 @@ func (s *Session) Execute(ctx context.Context, req kernel.ExecuteRequest, out ke
 	s.last.Store(c)
 	defer s.cur.Store(nil)
 	adapter := cellOutput{out}
-	restore := display.SetSink(adapter)
-	defer restore()
+	// The cell's sink stays installed after it ends, so that goroutines it
+	// started display in it (as they print in its streams).
+	display.SetSink(adapter)
 	prevCtx := hpc.SetContext(ctx)
 	defer hpc.SetContext(prevCtx)
 	prog := render.NewProgress(adapter)
