@@ -151,3 +151,54 @@ func TestGoGetSource(t *testing.T) {
 	}
 	t.Log(r.err.Value)
 }
+
+func TestNativeEdges(t *testing.T) {
+	s := nativeSession(t)
+	// An interpreted function replaced by a native one, and back.
+	mustRun(t, s, "func H(x int) int { return x }")
+	if r := runCell(t, s, "%%native\nfunc H(x int) int { return -x }\n\nfunc half(x float64) float64 { return x / 2 }\n\nconst Big = 1 << 40\n\nfunc Boom() { panic(\"native boom\") }\n\nfunc Hello() { println(\"hi\") }"); r.err != nil {
+		t.Fatalf("%s: %s", r.err.Name, r.err.Value)
+	}
+	for code, want := range map[string]string{
+		"H(3)":       "-3",
+		"half(5)":    "2.5",
+		"Big >> 39":  "2",
+		"H(half(8))": "",
+	} {
+		r := runCell(t, s, code)
+		if want == "" {
+			if r.err == nil {
+				t.Errorf("%q: no error", code)
+			}
+			continue
+		}
+		if r.err != nil || r.result != want {
+			t.Errorf("%q = %q, %+v; want %q", code, r.result, r.err, want)
+		}
+	}
+	// A panic in native code is the cell's error, not the kernel's end.
+	r := runCell(t, s, "Boom()")
+	if r.err == nil || !strings.Contains(r.err.Value, "native boom") {
+		t.Errorf("Boom(): %+v", r.err)
+	}
+	mustRun(t, s, "func H(x int) int { return 10 * x }")
+	if r := mustRun(t, s, "H(3)"); r.result != "30" {
+		t.Errorf("interpreted again: H(3) = %q", r.result)
+	}
+	// Generic declarations are reported, the rest bound.
+	r = runCell(t, s, "%%native\nfunc Map[T any](x []T) []T { return x }\n\nfunc K() int { return 1 }")
+	if r.err != nil {
+		t.Fatalf("%s: %s", r.err.Name, r.err.Value)
+	}
+	if e := r.out.stderr(); !strings.Contains(e, "not bound: func Map: generic functions cannot be bound") {
+		t.Errorf("stderr %q", e)
+	}
+	// A native cell uses gohpc's own packages.
+	r = runCell(t, s, "%%native\nimport \"github.com/gohpc/gohpc/hpc\"\n\nfunc Workers() int { return hpc.Workers() }")
+	if r.err != nil {
+		t.Fatalf("%s: %s", r.err.Name, r.err.Value)
+	}
+	if r := mustRun(t, s, "Workers() > 0"); r.result != "true" {
+		t.Errorf("Workers() > 0 = %q", r.result)
+	}
+}
