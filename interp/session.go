@@ -555,11 +555,17 @@ func (s *Session) prepare(ctx context.Context, g *group, last, forceInt bool) (p
 			err = &compileError{err: fmt.Errorf("%d:%d: undefined: %s", pos.Line, pos.Column, id.Name)}
 		}
 	}
-	if err != nil && trailing && !direct && strings.Contains(err.Error(), "as type ()") {
-		// The trailing call has no value after all.
+	if err != nil && trailing && !direct {
+		// The trailing call has no value after all ("cannot use func() as
+		// type ()"), or yaegi cannot pass this value to Result: take it
+		// from Execute.
 		g.body.List[len(g.body.List)-1].(*ast.ExprStmt).X = orig
-		trailing = false
-		prog, err = s.compile(root)
+		if strings.Contains(err.Error(), "as type ()") {
+			trailing = false
+			prog, err = s.compile(root)
+		} else if prog2, err2 := s.compile(root); err2 == nil {
+			prog, err, direct = prog2, nil, true
+		}
 	}
 	return prog, p, trailing, direct, err
 }

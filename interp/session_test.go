@@ -1,8 +1,11 @@
 package interp
 
 import (
+	"context"
 	"strings"
 	"testing"
+
+	"github.com/gohpc/gohpc/kernel"
 )
 
 func TestBasics(t *testing.T) {
@@ -89,5 +92,23 @@ func TestGoroutinePanic(t *testing.T) {
 	r = mustRun(t, s, "import \"sync\"\nsquares := make([]int, 8)\nvar wg sync.WaitGroup\nfor i := range squares {\n\twg.Add(1)\n\tgo func(i int) {\n\t\tdefer wg.Done()\n\t\tsquares[i] = i * i\n\t}(i)\n}\nwg.Wait()\nsquares")
 	if r.result != "[0 1 4 9 16 25 36 49]" {
 		t.Errorf("squares %q", r.result)
+	}
+}
+
+func TestRichResults(t *testing.T) {
+	s := newSession(t)
+	r := mustRun(t, s, "type H struct{ N int }\nfunc (h H) HTML() string { return fmt.Sprintf(\"<b>%d</b>\", h.N) }\nH{3}")
+	out := newFakeOutput()
+	res, err := s.Execute(context.Background(), kernel.ExecuteRequest{Code: "H{4}"}, out)
+	if err != nil || res.Value == nil || res.Value.Data["text/html"] != "<b>4</b>" {
+		t.Errorf("HTML result: %v %+v (first: %q)", err, res.Value, r.result)
+	}
+	r = mustRun(t, s, "display.Display(display.Markdown(\"**hi**\"))\nh := display.NewHandle()\nh.Display(\"a\")\nh.Update(\"b\")")
+	if len(r.out.displays) != 2 || r.out.displays[0].Data["text/markdown"] != "**hi**" || len(r.out.updates) != 1 {
+		t.Errorf("displays %+v updates %+v", r.out.displays, r.out.updates)
+	}
+	r = mustRun(t, s, "mat.NewDense(2, 2, []float64{1, 2, 3, 4})")
+	if !strings.Contains(r.result, "1") {
+		t.Errorf("matrix %q", r.result)
 	}
 }
