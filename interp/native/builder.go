@@ -283,6 +283,7 @@ func (b *Builder) goCmd(ctx context.Context, dir string, args ...string) (string
 	cmd.Dir = dir
 	cmd.Env = b.env
 	cmd.WaitDelay = 5 * time.Second
+	ownGroup(cmd)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	t0 := time.Now()

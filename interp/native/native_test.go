@@ -176,3 +176,17 @@ func TestWarm(t *testing.T) {
 	}
 	t.Logf("compile after warm-up: %v", time.Since(t0))
 }
+
+func TestCompileInterrupted(t *testing.T) {
+	b := builder(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	t0 := time.Now()
+	_, err := b.Compile(ctx, "func F() {}", "cell", 1)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("got %v", err)
+	}
+	if d := time.Since(t0); d > 3*time.Second {
+		t.Errorf("interrupted compile returned after %v", d)
+	}
+}

@@ -206,6 +206,7 @@ func TrialImport(ctx context.Context, importPath string, mods map[string]string)
 	cmd := exec.CommandContext(ctx, exe)
 	cmd.Env = append(os.Environ(), trialEnv+"="+importPath, trialModsEnv+"="+string(mj), fmt.Sprintf("%s=%d", trialMemEnv, TrialMemory))
 	cmd.WaitDelay = 2 * time.Second
+	ownGroup(cmd)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err = cmd.Run()
