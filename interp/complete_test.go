@@ -44,6 +44,7 @@ func TestInspect(t *testing.T) {
 		{"count", []string{"var count int", "41"}},
 		{"strings.Builder", []string{"type Builder struct"}},
 		{"fmt", []string{"package fmt"}},
+		{"hpc.ParallelFor", []string{"func ParallelFor(n int, body func(i int))"}},
 	} {
 		r := s.Inspect(c.code, len(c.code), 0)
 		text, _ := r.Data["text/plain"].(string)

@@ -251,6 +251,17 @@ func sourceDir(p string) string {
 	if d := filepath.Join(goroot, "src", p); isDir(d) {
 		return d
 	}
+	// gohpc's own packages: the sources this binary was built from, if
+	// they are still where they were.
+	const self = "github.com/gohpc/gohpc"
+	if p == self || strings.HasPrefix(p, self+"/") {
+		if _, file, _, ok := runtime.Caller(0); ok {
+			root := filepath.Dir(filepath.Dir(file))
+			if d := filepath.Join(root, strings.TrimPrefix(p, self)); isDir(d) {
+				return d
+			}
+		}
+	}
 	bi, ok := debug.ReadBuildInfo()
 	if !ok || modCache == "" {
 		return ""
