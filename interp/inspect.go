@@ -57,7 +57,11 @@ func (s *Session) Inspect(code string, cursor int, detailLevel int) (res kernel.
 	if text == "" {
 		return kernel.InspectResult{}
 	}
-	return kernel.InspectResult{Found: true, Data: map[string]any{"text/plain": text}, Metadata: map[string]any{}}
+	md := "```go\n" + text + "\n```"
+	if decl, doc, ok := strings.Cut(text, "\n\n"); ok {
+		md = "```go\n" + decl + "\n```\n\n" + doc
+	}
+	return kernel.InspectResult{Found: true, Data: map[string]any{"text/plain": text, "text/markdown": md}, Metadata: map[string]any{}}
 }
 
 func (s *Session) inspectText(qual, name string, detail int) string {
