@@ -227,6 +227,9 @@ func TestPoolPanicNamesIndex(t *testing.T) {
 					if !(pe.Index <= bad && bad < pe.End) {
 						t.Fatalf("chunk [%d, %d) does not hold %d", pe.Index, pe.End, bad)
 					}
+					if want := fmt.Sprintf("hpc: ParallelRange: panic in chunk [%d, %d): boom", pe.Index, pe.End); pe.Error() != want {
+						t.Fatalf("message %q, want %q", pe.Error(), want)
+					}
 				case "Map":
 					if !strings.Contains(pe.Error(), fmt.Sprintf("index %d", pe.Index)) {
 						t.Fatalf("message %q", pe.Error())
