@@ -209,6 +209,10 @@ func trialImport(fsys fs.FS, importPath string) error {
 // GoGet implements magic.Native: %go get [-s] MODULE[@VERSION].
 func (s *Session) GoGet(ctx context.Context, module string, source bool, out magic.Output) error {
 	b := s.native()
+	if path, _, _ := strings.Cut(module, "@"); kernelPackage(path) {
+		out.Stream("stdout", fmt.Sprintf("%s comes with the kernel: import it directly\n", path))
+		return nil
+	}
 	if source {
 		return s.goGetSource(ctx, module, out)
 	}
@@ -293,4 +297,16 @@ func (s *Session) NativeModules() []string {
 		ms = append(ms, m.Path+"@"+m.Version)
 	}
 	return ms
+}
+
+// kernelPackage reports whether the kernel's binary symbols have package path.
+func kernelPackage(path string) bool {
+	for _, ex := range []yaegi.Exports{stdlib.Symbols, symbols.Symbols} {
+		for k := range ex {
+			if i := strings.LastIndexByte(k, '/'); i > 0 && k[:i] == path {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -126,6 +126,10 @@ func TestGoGet(t *testing.T) {
 	if r.err == nil || r.err.Name != "VersionClash" || !strings.Contains(r.err.Value, "gonum.org/v1/gonum v0.17.0") {
 		t.Errorf("clash: %+v", r.err)
 	}
+	r = runCell(t, s, "%go get gonum.org/v1/gonum/mat")
+	if r.err != nil || !strings.Contains(r.out.stdout(), "comes with the kernel") {
+		t.Errorf("kernel package: %+v %q", r.err, r.out.stdout())
+	}
 	r = runCell(t, s, "%go get github.com/google/uuid@v1.5.0")
 	if r.err == nil || r.err.Name != "VersionClash" || !strings.Contains(r.err.Value, "already loaded") {
 		t.Errorf("second version: %+v", r.err)
