@@ -270,7 +270,7 @@ func (s *Session) goGetSource(ctx context.Context, module string, out magic.Outp
 			return fmt.Errorf("native: the interpreter cannot import %s: %w", p, err)
 		}
 	}
-	out.Stream("stdout", fmt.Sprintf("native: %s@%s ready in %s, interpreted from source (slower than native mode; results not checked against compiled Go); import %s\n",
+	out.Stream("stdout", fmt.Sprintf("native: %s@%s ready in %s, INTERPRETED from source: slower than native mode, and results may differ from compiled Go (yaegi initialises package variables in file order): prefer %%go get without -s; import %s\n",
 		mod.Path, mod.Version, fmtDur(time.Since(t0)), strings.Join(quoteAll(paths), ", ")))
 	return nil
 }
