@@ -572,6 +572,7 @@ func (r *rewriter) calls(n ast.Node) {
 		if !ok {
 			return true
 		}
+		r.afterFunc(call)
 		name, ok := r.isBuiltin(call, "min", "max", "clear", "make")
 		if !ok {
 			return true
@@ -602,6 +603,31 @@ func (r *rewriter) calls(n ast.Node) {
 		}
 		return true
 	})
+}
+
+// afterFunc makes the function literal of time.AfterFunc(d, func() {…})
+// recover: the timer calls it on a goroutine of its own, where a panic would
+// end the process. The panic is reported as a goroutine's.
+func (r *rewriter) afterFunc(call *ast.CallExpr) {
+	sel, ok := call.Fun.(*ast.SelectorExpr)
+	if !ok || sel.Sel.Name != "AfterFunc" || len(call.Args) != 2 {
+		return
+	}
+	if id, ok := sel.X.(*ast.Ident); !ok || id.Name != "time" || id.Obj != nil || r.user("time") {
+		return
+	}
+	lit, ok := call.Args[1].(*ast.FuncLit)
+	if !ok {
+		return
+	}
+	pos := lit.Pos()
+	rec := &ast.DeferStmt{Defer: pos, Call: &ast.CallExpr{Lparen: pos, Rparen: pos, Fun: &ast.FuncLit{
+		Type: &ast.FuncType{Func: pos, Params: &ast.FieldList{}},
+		Body: &ast.BlockStmt{Lbrace: pos, Rbrace: pos, List: []ast.Stmt{
+			&ast.ExprStmt{X: rtCall("GoPanic", pos, ident("nil", pos), &ast.CallExpr{Fun: ident("recover", pos), Lparen: pos, Rparen: pos})},
+		}},
+	}}}
+	lit.Body.List = append([]ast.Stmt{rec}, lit.Body.List...)
 }
 
 // guard inserts the recursion guard at the entry of every function.
