@@ -83,6 +83,12 @@ fuzz:
 
 bench: bench-kernel bench-hpc bench-matmul bench-mpi
 
+# The locator against Numba and NumPy, the pool against CPython threads and
+# NumPy; each anchor runs in the same benchmark.
+bench-hpc: deps-bench
+	cd hpc && $(GO) test -run '^$$' -timeout 30m \
+	  -bench '^Benchmark(Locate|LocateLargeCatalog|LocateWorkers|Gauss|SumRandom|InterpretedParallelFor)$$' .
+
 bench-mpi: deps-mpi
 	$(GO) test -run '^$$' -bench 'LocateMPI' -benchtime 3x ./hpc
 
