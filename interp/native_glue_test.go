@@ -206,3 +206,19 @@ func TestNativeEdges(t *testing.T) {
 		t.Errorf("Workers() > 0 = %q", r.result)
 	}
 }
+
+func TestNativeCellsShareTypes(t *testing.T) {
+	s := nativeSession(t)
+	for _, c := range []string{
+		"%%native\ntype Particle struct{ X, V float64 }\n\nfunc NewParticles(n int) []Particle { return make([]Particle, n) }",
+		"%%native\nfunc Step(ps []Particle, dt float64) {\n\tfor i := range ps {\n\t\tps[i].V += dt\n\t\tps[i].X += ps[i].V * dt\n\t}\n}",
+	} {
+		if r := runCell(t, s, c); r.err != nil {
+			t.Fatalf("%s: %s", r.err.Name, r.err.Value)
+		}
+	}
+	r := mustRun(t, s, "ps := NewParticles(3)\nfor range 10 {\n\tStep(ps, 0.5)\n}\nps[2].X")
+	if r.result != "13.75" {
+		t.Errorf("ps[2].X = %q, want 13.75", r.result)
+	}
+}

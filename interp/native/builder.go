@@ -51,9 +51,10 @@ type Builder struct {
 	env     []string
 	flags   []string
 	srcDir  string
-	base    map[string]string // kernel's module versions
-	mods    []Module          // modules added with Get
-	loaded  map[string]string // module path -> version loaded in this process
+	base    map[string]string   // kernel's module versions
+	mods    []Module            // modules added with Get
+	loaded  map[string]string   // module path -> version loaded in this process
+	names   map[string]cellName // exported names of native cells, latest definition
 
 	warmOnce    sync.Once
 	warmStarted atomic.Bool
@@ -92,7 +93,7 @@ type Decl struct {
 
 // New returns a Builder. Nothing is built or checked until used.
 func New(cfg Config) *Builder {
-	b := &Builder{cfg: cfg, log: cfg.Log, warmDone: make(chan struct{}), loaded: map[string]string{}}
+	b := &Builder{cfg: cfg, log: cfg.Log, warmDone: make(chan struct{}), loaded: map[string]string{}, names: map[string]cellName{}}
 	if b.log == nil {
 		b.log = io.Discard
 	}

@@ -8,8 +8,11 @@ import (
 	"go/parser"
 	"go/token"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
+	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -44,29 +47,48 @@ func (b *Builder) Compile(ctx context.Context, code, file string, firstLine int)
 	b.seq++
 	rel := fmt.Sprintf("c%d", b.seq)
 	pkgPath := scratchModule + "/" + rel
-	pkg := &Package{Path: pkgPath, Name: "main"}
+	pkg := &Package{Path: pkgPath, Name: rel}
 	var table bytes.Buffer
+	declared := map[string]bool{}
 	if perr == nil {
 		pkg.Decls, pkg.Skipped = cellDecls(f)
 		for _, d := range pkg.Decls {
 			fmt.Fprintf(&table, "\t\t%q: %s,\n", d.Name, symbolExpr(d.Kind, d.Name))
 		}
+		for _, d := range f.Decls {
+			for _, n := range declNames(d) {
+				declared[n] = true
+			}
+		}
 	}
 	pdir := filepath.Join(dir, rel)
-	if err := os.MkdirAll(pdir, 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(pdir, "plugin"), 0o755); err != nil {
 		return nil, errorf("build", "%v", err)
 	}
-	defer os.RemoveAll(pdir)
-	src := fmt.Sprintf("package main\n\n//line %s:%d:1\n%s\n", file, firstLine, body)
-	sym := fmt.Sprintf("package main\n\nimport gohpcreflect %q\n\nvar %s = map[string]map[string]gohpcreflect.Value{\n\t%q: {\n%s\t},\n}\n",
-		"reflect", symbolsVar, pkgPath+"/main", table.String())
-	if err := os.WriteFile(filepath.Join(pdir, "cell.go"), []byte(src), 0o644); err != nil {
-		return nil, errorf("build", "%v", err)
+	ok := false
+	defer func() {
+		// A compiled cell's package stays: later cells may use its names.
+		os.RemoveAll(filepath.Join(pdir, "plugin"))
+		if !ok {
+			os.RemoveAll(pdir)
+		}
+	}()
+	src := fmt.Sprintf("package %s\n\n//line %s:%d:1\n%s\n", rel, file, firstLine, body)
+	sym := fmt.Sprintf("package %s\n\nimport gohpcreflect %q\n\n// %s is the cell's symbol table.\nvar %s = map[string]map[string]gohpcreflect.Value{\n\t%q: {\n%s\t},\n}\n",
+		rel, "reflect", symbolsVar, symbolsVar, pkgPath+"/"+rel, table.String())
+	main := fmt.Sprintf("package main\n\nimport cell %q\n\nvar %s = cell.%s\n", pkgPath, symbolsVar, symbolsVar)
+	files := map[string]string{
+		"cell.go":                   src,
+		"zz_gohpc_symbols.go":       sym,
+		"plugin/zz_gohpc_plugin.go": main,
+		"zz_gohpc_earlier_cells.go": b.earlierNames(rel, f, perr == nil, declared),
 	}
-	if err := os.WriteFile(filepath.Join(pdir, "zz_gohpc_symbols.go"), []byte(sym), 0o644); err != nil {
-		return nil, errorf("build", "%v", err)
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(pdir, name), []byte(text), 0o644); err != nil {
+			return nil, errorf("build", "%v", err)
+		}
 	}
-	syms, dBuild, dLoad, err := b.build(ctx, rel)
+	syms, dBuild, dLoad, err := b.build(ctx, rel+"/plugin")
 	pkg.Build, pkg.Load = dBuild, dLoad
 	if err != nil {
 		if e, ok := err.(*Error); ok && e.Stage == "build" {
@@ -74,8 +96,92 @@ func (b *Builder) Compile(ctx context.Context, code, file string, firstLine int)
 		}
 		return nil, err
 	}
-	pkg.Symbols = syms[pkgPath+"/main"]
+	ok = true
+	pkg.Symbols = syms[pkgPath+"/"+rel]
+	for _, d := range pkg.Decls {
+		if token.IsExported(d.Name) && d.Kind != "var" {
+			b.names[d.Name] = cellName{pkg: pkgPath, kind: d.Kind}
+		}
+	}
 	return pkg, nil
+}
+
+// cellName is an exported name of an earlier native cell, seen by later ones.
+type cellName struct {
+	pkg  string // the cell's package path
+	kind string // "func", "type" or "const"
+}
+
+// earlierNames writes the file that gives a cell the exported functions,
+// types and constants of earlier native cells that it uses and does not
+// declare itself, as aliases of their latest definitions: a type declared
+// in one native cell can be used by the next.
+func (b *Builder) earlierNames(rel string, f *ast.File, parsed bool, declared map[string]bool) string {
+	used := map[string]bool{}
+	if parsed {
+		ast.Inspect(f, func(n ast.Node) bool {
+			if id, ok := n.(*ast.Ident); ok {
+				used[id.Name] = true
+			}
+			return true
+		})
+	}
+	var names []string
+	for n := range b.names {
+		if (!parsed || used[n]) && !declared[n] {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	aliases := map[string]string{}
+	var imps, decls strings.Builder
+	for _, n := range names {
+		cn := b.names[n]
+		a, ok := aliases[cn.pkg]
+		if !ok {
+			a = fmt.Sprintf("gohpcearlier%d", len(aliases))
+			aliases[cn.pkg] = a
+			fmt.Fprintf(&imps, "import %s %q\n", a, cn.pkg)
+		}
+		switch cn.kind {
+		case "type":
+			fmt.Fprintf(&decls, "type %s = %s.%s\n", n, a, n)
+		case "const":
+			fmt.Fprintf(&decls, "const %s = %s.%s\n", n, a, n)
+		default:
+			fmt.Fprintf(&decls, "var %s = %s.%s\n", n, a, n)
+		}
+	}
+	return fmt.Sprintf("package %s\n\n%s\n%s", rel, imps.String(), decls.String())
+}
+
+// declNames lists the top-level names a declaration declares.
+func declNames(d ast.Decl) []string {
+	var ns []string
+	switch d := d.(type) {
+	case *ast.FuncDecl:
+		if d.Recv == nil {
+			ns = append(ns, d.Name.Name)
+		}
+	case *ast.GenDecl:
+		for _, sp := range d.Specs {
+			switch sp := sp.(type) {
+			case *ast.TypeSpec:
+				ns = append(ns, sp.Name.Name)
+			case *ast.ValueSpec:
+				for _, n := range sp.Names {
+					ns = append(ns, n.Name)
+				}
+			case *ast.ImportSpec:
+				if sp.Name != nil {
+					ns = append(ns, sp.Name.Name)
+				} else if p, err := strconv.Unquote(sp.Path.Value); err == nil {
+					ns = append(ns, path.Base(p))
+				}
+			}
+		}
+	}
+	return ns
 }
 
 // stripPackage blanks a leading package clause, keeping line numbers.
@@ -160,7 +266,7 @@ func cellCompileError(out, file string) error {
 		if l == "" || strings.HasPrefix(l, "# ") {
 			continue
 		}
-		if strings.Contains(l, "zz_gohpc_symbols.go") {
+		if strings.Contains(l, "zz_gohpc_symbols.go") || strings.Contains(l, "zz_gohpc_") {
 			other = append(other, l)
 			continue
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -188,5 +189,34 @@ func TestCompileInterrupted(t *testing.T) {
 	}
 	if d := time.Since(t0); d > 3*time.Second {
 		t.Errorf("interrupted compile returned after %v", d)
+	}
+}
+
+func TestLaterCellUsesEarlierTypes(t *testing.T) {
+	b := builder(t)
+	ctx := context.Background()
+	a, err := b.Compile(ctx, "type Vec struct{ X float64 }\n\nfunc NewVec(x float64) Vec { return Vec{x} }\n\nconst K = 3", "In[1]", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := b.Compile(ctx, "func Scale(v Vec) Vec { return Vec{K * v.X} }", "In[2]", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := a.Symbols["NewVec"].Call([]reflect.Value{reflect.ValueOf(2.0)})
+	got := c.Symbols["Scale"].Call(v)[0]
+	if x := got.Field(0).Float(); x != 6 {
+		t.Errorf("Scale(NewVec(2)).X = %v, want 6", x)
+	}
+	// A later cell redefines the name: the latest definition wins.
+	if _, err := b.Compile(ctx, "const K = 10", "In[3]", 2); err != nil {
+		t.Fatal(err)
+	}
+	d, err := b.Compile(ctx, "func Scale(v Vec) Vec { return Vec{K * v.X} }", "In[4]", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x := d.Symbols["Scale"].Call(v)[0].Field(0).Float(); x != 20 {
+		t.Errorf("after K = 10: %v, want 20", x)
 	}
 }
