@@ -22,9 +22,16 @@
 // be replaced) holding the cell, behind a //line directive so the
 // compiler's errors name cell lines, and a generated symbol table
 // (GohpcNativeSymbols, as yaegi extract writes them: functions and
-// constants as values, variables addressable, types as (*T)(nil)). It is
-// built with go build -buildmode=plugin, opened with plugin.Open, and the
-// .so file deleted.
+// constants as values, variables addressable, types as (*T)(nil); in the
+// cell's package, so unexported names are bound too), plus a main package
+// beside it that is built with go build -buildmode=plugin, opened with
+// plugin.Open, and deleted with its .so file.
+//
+// A cell's package stays in the scratch module: a later cell that uses an
+// exported function, type or constant of an earlier one (and does not
+// declare it) gets an alias of its latest definition, so a type declared
+// in one native cell can be passed to the functions of the next. Variables
+// are not shared that way (each cell would get a copy).
 //
 // %go get runs go get in the scratch module, type-checks the packages from
 // their export data (go list -export) and writes the symbol table of their
