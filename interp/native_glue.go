@@ -127,8 +127,12 @@ func (s *Session) CompileNative(ctx context.Context, code string, firstLine int,
 	for _, d := range pkg.Decls {
 		names = append(names, d.Name)
 	}
-	msg := fmt.Sprintf("native: compiled in %s (go build %s, load and bind %s)",
+	msg := fmt.Sprintf("native: compiled in %s (go build %s, load and bind %s",
 		fmtDur(time.Since(t0)), fmtDur(pkg.Build), fmtDur(pkg.Load+dBind))
+	if pkg.Wait > 100*time.Millisecond {
+		msg += fmt.Sprintf(", waiting for the warm-up build %s", fmtDur(pkg.Wait))
+	}
+	msg += ")"
 	if len(names) > 0 {
 		msg += ": " + strings.Join(names, ", ")
 	}

@@ -42,19 +42,21 @@ type Builder struct {
 	cfg Config
 	log io.Writer
 
-	mu      sync.Mutex // one build at a time; guards the fields below
-	dir     string     // the scratch module
-	seq     int
-	avail   error
-	checked bool
-	goBin   string
-	env     []string
-	flags   []string
-	srcDir  string
-	base    map[string]string   // kernel's module versions
-	mods    []Module            // modules added with Get
-	loaded  map[string]string   // module path -> version loaded in this process
-	names   map[string]cellName // exported names of native cells, latest definition
+	// The checks' results, set once by check and read-only after.
+	checkOnce sync.Once
+	avail     error
+	goBin     string
+	env       []string
+	flags     []string
+	srcDir    string
+
+	mu     sync.Mutex // one build at a time; guards the fields below
+	dir    string     // the scratch module
+	seq    int
+	base   map[string]string   // kernel's module versions
+	mods   []Module            // modules added with Get
+	loaded map[string]string   // module path -> version loaded in this process
+	names  map[string]cellName // exported names of native cells, latest definition
 
 	warmOnce    sync.Once
 	warmStarted atomic.Bool
@@ -81,8 +83,9 @@ type Package struct {
 	// Skipped lists the generic declarations, which cannot be bound: for a
 	// cell each with a hint, for Get as "func Name" or "type Name".
 	Skipped []string
-	// Build and Load are the times the go build and plugin.Open took.
-	Build, Load time.Duration
+	// Build and Load are the times the go build and plugin.Open took; Wait
+	// the time spent waiting for another build (the warm-up) to finish.
+	Build, Load, Wait time.Duration
 }
 
 // Decl is a top-level name of a native cell.
@@ -130,21 +133,18 @@ func (e *CompileError) Error() string { return e.Msg }
 // process, and if not why (an *Error). The first call runs the checks
 // (a few tens of milliseconds); later calls return the same answer.
 func (b *Builder) Available() error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
 	return b.check()
 }
 
-// check runs the checks once; b.mu is held.
+// check runs the checks once. It sets goBin, env, flags and srcDir, read
+// only after it.
 func (b *Builder) check() error {
-	if b.checked {
-		return b.avail
-	}
-	b.checked = true
-	b.avail = b.checkEnv()
-	if b.avail != nil {
-		fmt.Fprintf(b.log, "native: not available: %v\n", b.avail)
-	}
+	b.checkOnce.Do(func() {
+		b.avail = b.checkEnv()
+		if b.avail != nil {
+			fmt.Fprintf(b.log, "native: not available: %v\n", b.avail)
+		}
+	})
 	return b.avail
 }
 
@@ -426,8 +426,6 @@ func firstLines(s string, n int) string {
 // toolchain and flags, and whether gohpc's own packages can be imported; or
 // why not.
 func (b *Builder) Status() (ok bool, detail string) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
 	if err := b.check(); err != nil {
 		return false, strings.TrimPrefix(err.Error(), "native: ")
 	}

@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Compile builds a %%native cell into a plugin and loads it. code is the
@@ -38,8 +39,10 @@ func (b *Builder) Compile(ctx context.Context, code, file string, firstLine int)
 	// the compiler, at cell lines, so a parse error is left to it.
 	body := stripPackage(code)
 	f, perr := parser.ParseFile(fset, file, "package p;"+body, parser.SkipObjectResolution)
+	t0 := time.Now()
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	wait := time.Since(t0)
 	dir, err := b.module()
 	if err != nil {
 		return nil, err
@@ -47,7 +50,7 @@ func (b *Builder) Compile(ctx context.Context, code, file string, firstLine int)
 	b.seq++
 	rel := fmt.Sprintf("c%d", b.seq)
 	pkgPath := scratchModule + "/" + rel
-	pkg := &Package{Path: pkgPath, Name: rel}
+	pkg := &Package{Path: pkgPath, Name: rel, Wait: wait}
 	var table bytes.Buffer
 	declared := map[string]bool{}
 	if perr == nil {
