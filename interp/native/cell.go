@@ -76,7 +76,12 @@ func (b *Builder) Compile(ctx context.Context, code, file string, firstLine int)
 			os.RemoveAll(pdir)
 		}
 	}()
-	src := fmt.Sprintf("package %s\n\n//line %s:%d:1\n%s\n", rel, file, firstLine, body)
+	// The directive names the line before the cell's first, left blank: a
+	// comment right after it would be part of a cgo preamble.
+	src := fmt.Sprintf("package %s\n\n//line %s:%d:1\n\n%s\n", rel, file, firstLine-1, body)
+	if firstLine == 1 {
+		src = fmt.Sprintf("package %s\n\n//line %s:1:1\n%s\n", rel, file, body)
+	}
 	sym := fmt.Sprintf("package %s\n\nimport gohpcreflect %q\n\n// %s is the cell's symbol table.\nvar %s = map[string]map[string]gohpcreflect.Value{\n\t%q: {\n%s\t},\n}\n",
 		rel, "reflect", symbolsVar, symbolsVar, pkgPath+"/"+rel, table.String())
 	main := fmt.Sprintf("package main\n\nimport cell %q\n\nvar %s = cell.%s\n", pkgPath, symbolsVar, symbolsVar)

@@ -220,3 +220,14 @@ func TestLaterCellUsesEarlierTypes(t *testing.T) {
 		t.Errorf("after K = 10: %v, want 20", x)
 	}
 }
+
+func TestCgoCell(t *testing.T) {
+	b := builder(t)
+	p, err := b.Compile(context.Background(), "// #cgo LDFLAGS: -lm\n// #include <math.h>\nimport \"C\"\n\nfunc CSqrt(x float64) float64 { return float64(C.sqrt(C.double(x))) }", "cell", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.Symbols["CSqrt"].Interface().(func(float64) float64)(6.25); got != 2.5 {
+		t.Errorf("CSqrt(6.25) = %v", got)
+	}
+}
