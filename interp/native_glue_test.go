@@ -222,3 +222,31 @@ func TestNativeCellsShareTypes(t *testing.T) {
 		t.Errorf("ps[2].X = %q, want 13.75", r.result)
 	}
 }
+
+func TestGoGetInterfaceWrapper(t *testing.T) {
+	s := nativeSession(t)
+	// A package of a module the kernel has (no download), whose interface an
+	// interpreted type implements.
+	if r := runCell(t, s, "%go get gonum.org/v1/gonum/integrate/quad"); r.err != nil {
+		t.Fatalf("%s: %s", r.err.Name, r.err.Value)
+	}
+	r := runCell(t, s, `import "gonum.org/v1/gonum/integrate/quad"
+
+type midpoint struct{}
+
+func (midpoint) FixedLocations(x, w []float64, min, max float64) {
+	h := (max - min) / float64(len(x))
+	for i := range x {
+		x[i], w[i] = min+h*(float64(i)+0.5), h
+	}
+}
+
+v := quad.Fixed(func(x float64) float64 { return x * x }, 0, 1, 1000, midpoint{}, 0)
+math.Abs(v-1.0/3) < 1e-6`)
+	if r.err != nil {
+		t.Fatalf("%s: %s", r.err.Name, r.err.Value)
+	}
+	if r.result != "true" {
+		t.Errorf("midpoint rule: %q", r.result)
+	}
+}

@@ -35,7 +35,9 @@
 //
 // %go get runs go get in the scratch module, type-checks the packages from
 // their export data (go list -export) and writes the symbol table of their
-// exported, non-generic API into a plugin of its own.
+// exported, non-generic API into a plugin of its own, with yaegi's
+// interface wrappers (so interpreted types can implement the package's
+// interfaces).
 //
 // # Matching the kernel
 //

@@ -67,7 +67,7 @@ func TestGetKernelModule(t *testing.T) {
 		t.Fatalf("got %+v", res)
 	}
 	p := res.Packages[0]
-	if p.Name != "quad" || !p.Symbols["Fixed"].IsValid() || !p.Symbols["Legendre"].IsValid() {
+	if p.Name != "quad" || !p.Symbols["Fixed"].IsValid() || !p.Symbols["Legendre"].IsValid() || !p.Symbols["_FixedLocationer"].IsValid() {
 		t.Errorf("package %s %s: %d symbols", p.Path, p.Name, len(p.Symbols))
 	}
 	// Another version of it is refused before anything is fetched.

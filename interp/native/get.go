@@ -302,12 +302,24 @@ func (b *Builder) apiSymbols(ctx context.Context, dir string, pkgs []listed) ([]
 		}
 		return os.Open(f)
 	})
-	var src bytes.Buffer
-	src.WriteString("package main\n\nimport (\n\tgohpcreflect \"reflect\"\n\tgohpcconstant \"go/constant\"\n\tgohpctoken \"go/token\"\n")
+	// Imports: the packages bound, then those their interfaces' methods
+	// mention (for the wrappers).
+	aliases := map[string]string{}
+	var importOrder []string
 	for i, p := range pkgs {
-		fmt.Fprintf(&src, "\tp%d %q\n", i, p.path)
+		aliases[p.path] = fmt.Sprintf("p%d", i)
+		importOrder = append(importOrder, p.path)
 	}
-	src.WriteString(")\n\nvar _ = gohpcconstant.MakeBool\nvar _ = gohpctoken.INT\n\n")
+	qual := func(tp *types.Package) string {
+		a, ok := aliases[tp.Path()]
+		if !ok {
+			a = fmt.Sprintf("q%d", len(aliases))
+			aliases[tp.Path()] = a
+			importOrder = append(importOrder, tp.Path())
+		}
+		return a
+	}
+	var src, wrappers bytes.Buffer
 	fmt.Fprintf(&src, "var %s = map[string]map[string]gohpcreflect.Value{\n", symbolsVar)
 	var result []*Package
 	for i, p := range pkgs {
@@ -342,6 +354,9 @@ func (b *Builder) apiSymbols(ctx context.Context, dir string, pkgs []listed) ([]
 					continue
 				}
 				val = fmt.Sprintf("gohpcreflect.ValueOf((*%s)(nil))", q)
+				if w := interfaceWrapper(&wrappers, o, fmt.Sprintf("_p%d_%s", i, name), qual); w != "" {
+					fmt.Fprintf(&src, "\t\t%q: gohpcreflect.ValueOf((*%s)(nil)),\n", "_"+name, w)
+				}
 			case *types.Var:
 				val = fmt.Sprintf("gohpcreflect.ValueOf(&%s).Elem()", q)
 			case *types.Const:
@@ -356,7 +371,78 @@ func (b *Builder) apiSymbols(ctx context.Context, dir string, pkgs []listed) ([]
 		result = append(result, pkg)
 	}
 	src.WriteString("}\n")
-	return src.Bytes(), result, nil
+	var file bytes.Buffer
+	file.WriteString("package main\n\nimport (\n\tgohpcreflect \"reflect\"\n\tgohpcconstant \"go/constant\"\n\tgohpctoken \"go/token\"\n")
+	for _, p := range importOrder {
+		fmt.Fprintf(&file, "\t%s %q\n", aliases[p], p)
+	}
+	file.WriteString(")\n\nvar _ = gohpcconstant.MakeBool\nvar _ = gohpctoken.INT\n\n")
+	file.Write(src.Bytes())
+	file.Write(wrappers.Bytes())
+	return file.Bytes(), result, nil
+}
+
+// interfaceWrapper writes the wrapper type of an interface, as yaegi
+// extract does (a struct of one func field per method, whose methods call
+// them), through which interpreted types implement the interface; it
+// returns the wrapper's name, or "" when the type is no interface or has
+// unexported methods.
+func interfaceWrapper(w *bytes.Buffer, o *types.TypeName, name string, qual types.Qualifier) string {
+	it, ok := o.Type().Underlying().(*types.Interface)
+	if !ok || !it.IsMethodSet() || it.NumMethods() == 0 {
+		return ""
+	}
+	importable := true
+	probe := func(p *types.Package) string {
+		if path := "/" + p.Path() + "/"; strings.Contains(path, "/internal/") || strings.Contains(path, "/vendor/") {
+			importable = false
+		}
+		return p.Name()
+	}
+	for i := range it.NumMethods() {
+		if !it.Method(i).Exported() {
+			return ""
+		}
+		types.TypeString(it.Method(i).Type(), probe)
+	}
+	if !importable {
+		return ""
+	}
+	fmt.Fprintf(w, "\n// %s is an interface wrapper for %s.\ntype %s struct {\n\tIValue interface{}\n", name, o.Name(), name)
+	for i := range it.NumMethods() {
+		m := it.Method(i)
+		fmt.Fprintf(w, "\tW%s %s\n", m.Name(), types.TypeString(m.Type(), qual))
+	}
+	w.WriteString("}\n")
+	for i := range it.NumMethods() {
+		m := it.Method(i)
+		sig := m.Type().(*types.Signature)
+		var params, args []string
+		for j := range sig.Params().Len() {
+			t := sig.Params().At(j).Type()
+			if sig.Variadic() && j == sig.Params().Len()-1 {
+				params = append(params, fmt.Sprintf("a%d ...%s", j, types.TypeString(t.(*types.Slice).Elem(), qual)))
+				args = append(args, fmt.Sprintf("a%d...", j))
+				continue
+			}
+			params = append(params, fmt.Sprintf("a%d %s", j, types.TypeString(t, qual)))
+			args = append(args, fmt.Sprintf("a%d", j))
+		}
+		var results []string
+		for j := range sig.Results().Len() {
+			results = append(results, types.TypeString(sig.Results().At(j).Type(), qual))
+		}
+		res := strings.Join(results, ", ")
+		if len(results) > 1 {
+			res = "(" + res + ")"
+		}
+		ret := "return "
+		if len(results) == 0 {
+			ret = ""
+		}
+		fmt.Fprintf(w, "\nfunc (W %s) %s(%s) %s {\n\t%sW.W%s(%s)\n}\n", name, m.Name(), strings.Join(params, ", "), res, ret, m.Name(), strings.Join(args, ", "))
+	}
+	return name
 }
 
 func kindOf(o types.Object) string {
