@@ -108,7 +108,7 @@ func (s *Session) CompileNative(ctx context.Context, code string, firstLine int,
 	if err := b.Available(); err != nil {
 		return nativeError(err)
 	}
-	ns := s.nativeState()
+	s.nativeState() // after a %reset, binds the %go get packages again
 	file := cellFile
 	if c := s.cur.Load(); c != nil && c.file != "" {
 		file = c.file
@@ -119,7 +119,7 @@ func (s *Session) CompileNative(ctx context.Context, code string, firstLine int,
 		return nativeError(err)
 	}
 	t1 := time.Now()
-	if err := s.bindNative(ctx, ns, pkg); err != nil {
+	if err := s.bindNative(ctx, pkg); err != nil {
 		return err
 	}
 	dBind := time.Since(t1)
@@ -150,11 +150,11 @@ func fmtDur(d time.Duration) string {
 	return fmt.Sprintf("%.2f s", d.Seconds())
 }
 
-// bindNative imports a cell's plugin package under a fresh alias and binds
+// bindNative imports a native cell's package under a fresh alias and binds
 // each of its names: a function or variable of the same type as the
 // session's variable of that name is assigned (so that earlier code calling
 // it sees the new version), anything else declared anew.
-func (s *Session) bindNative(ctx context.Context, ns *nativeState, pkg *native.Package) error {
+func (s *Session) bindNative(ctx context.Context, pkg *native.Package) error {
 	if err := s.in.Use(yaegi.Exports{pkg.Path + "/" + pkg.Name: pkg.Symbols}); err != nil {
 		return fmt.Errorf("native: binding %s: %w", pkg.Path, err)
 	}
