@@ -53,10 +53,11 @@ type Builder struct {
 	mu     sync.Mutex // one build at a time; guards the fields below
 	dir    string     // the scratch module
 	seq    int
-	base   map[string]string   // kernel's module versions
-	mods   []Module            // modules added with Get
-	loaded map[string]string   // module path -> version loaded in this process
-	names  map[string]cellName // exported names of native cells, latest definition
+	base   map[string]string     // kernel's module versions
+	mods   []Module              // modules added with Get
+	loaded map[string]string     // module path -> version loaded in this process
+	names  map[string]cellName   // exported names of native cells, latest definition
+	got    map[string]*GetResult // Get's results by path
 
 	warmOnce    sync.Once
 	warmStarted atomic.Bool
@@ -96,7 +97,7 @@ type Decl struct {
 
 // New returns a Builder. Nothing is built or checked until used.
 func New(cfg Config) *Builder {
-	b := &Builder{cfg: cfg, log: cfg.Log, warmDone: make(chan struct{}), loaded: map[string]string{}, names: map[string]cellName{}}
+	b := &Builder{cfg: cfg, log: cfg.Log, warmDone: make(chan struct{}), loaded: map[string]string{}, names: map[string]cellName{}, got: map[string]*GetResult{}}
 	if b.log == nil {
 		b.log = io.Discard
 	}

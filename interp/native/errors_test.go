@@ -70,6 +70,10 @@ func TestGetKernelModule(t *testing.T) {
 	if p.Name != "quad" || !p.Symbols["Fixed"].IsValid() || !p.Symbols["Legendre"].IsValid() || !p.Symbols["_FixedLocationer"].IsValid() {
 		t.Errorf("package %s %s: %d symbols", p.Path, p.Name, len(p.Symbols))
 	}
+	// Again: the same packages, not built twice.
+	if again, err := b.Get(context.Background(), "gonum.org/v1/gonum/integrate/quad"); err != nil || again != res {
+		t.Errorf("second Get: %v, %v", again, err)
+	}
 	// Another version of it is refused before anything is fetched.
 	_, err = b.Get(context.Background(), "gonum.org/v1/gonum@v0.15.0")
 	var e *Error

@@ -64,6 +64,9 @@ func (b *Builder) Get(ctx context.Context, arg string) (*GetResult, error) {
 		}
 		version = ""
 	}
+	if r, ok := b.got[path]; ok && (version == "" || version == r.Module.Version) {
+		return r, nil // already built and loaded
+	}
 	if len(b.loaded) > 0 {
 		for mod, v := range b.loaded {
 			if path == mod || strings.HasPrefix(path, mod+"/") {
@@ -171,7 +174,9 @@ func (b *Builder) Get(ctx context.Context, arg string) (*GetResult, error) {
 			b.mods = append(b.mods, mod)
 		}
 	}
-	return &GetResult{Module: mod, Packages: result}, nil
+	r := &GetResult{Module: mod, Packages: result}
+	b.got[path] = r
+	return r, nil
 }
 
 func orLatest(v string) string {
