@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -233,7 +234,9 @@ func (s *Session) GoGet(ctx context.Context, module string, source bool, out mag
 		if err := s.in.Use(yaegi.Exports{p.Path + "/" + p.Name: p.Symbols}); err != nil {
 			return fmt.Errorf("native: binding %s: %w", p.Path, err)
 		}
-		ns.pkgs = append(ns.pkgs, p)
+		if !slices.Contains(ns.pkgs, p) {
+			ns.pkgs = append(ns.pkgs, p)
+		}
 	}
 	var paths []string
 	for _, p := range res.Packages {
