@@ -48,6 +48,13 @@ var nativeStates sync.Map
 func (s *Session) nativeState() *nativeState {
 	v, _ := nativeStates.LoadOrStore(s, &nativeState{})
 	ns := v.(*nativeState)
+	ns.rebind(s)
+	return ns
+}
+
+// rebind binds the third-party packages into the session's interpreter if
+// it is not the one they were bound into.
+func (ns *nativeState) rebind(s *Session) {
 	if ns.in != s.in {
 		// A new interpreter (%reset): bind the third-party packages again.
 		ns.in = s.in
@@ -55,7 +62,6 @@ func (s *Session) nativeState() *nativeState {
 			s.in.Use(yaegi.Exports{p.Path + "/" + p.Name: p.Symbols})
 		}
 	}
-	return ns
 }
 
 var (
@@ -293,7 +299,11 @@ func quoteAll(xs []string) []string {
 // nativeRebind binds the session's %go get packages into a new interpreter;
 // reset calls it after loading the symbols, so that a cell after %reset
 // imports them without another %go get.
-func (s *Session) nativeRebind() { s.nativeState() }
+func (s *Session) nativeRebind() {
+	if v, ok := nativeStates.Load(s); ok {
+		v.(*nativeState).rebind(s)
+	}
+}
 
 // NativeModules lists the third-party modules added with %go get in this
 // process, as "path@version", for a notebook's metadata (so that a fresh
