@@ -249,4 +249,13 @@ math.Abs(v-1.0/3) < 1e-6`)
 	if r.result != "true" {
 		t.Errorf("midpoint rule: %q", r.result)
 	}
+	// After %reset (reset calls nativeRebind) the package imports again.
+	if err := s.Reset(); err != nil {
+		t.Fatal(err)
+	}
+	s.nativeRebind()
+	r = runCell(t, s, "import \"gonum.org/v1/gonum/integrate/quad\"\nvar _ quad.FixedLocationer\nquad.Fixed(func(x float64) float64 { return 1 }, 0, 2, 10, nil, 0)")
+	if r.err != nil || r.result != "2" {
+		t.Errorf("after reset: %q %+v", r.result, r.err)
+	}
 }
