@@ -16,14 +16,15 @@ E2E_PREFIX  := $(CURDIR)/.e2e
 RACE_PKGS   := ./kernel/... ./interp/... ./hpc/... ./display/...
 
 # Debian packages, by purpose.
-APT_NOTEBOOK := jupyter-notebook python3-ipykernel
-APT_TEST     := python3-jupyter-client python3-jupyter-kernel-test python3-nbclient \
+# gcc: %%native cells are Go plugins, which need cgo.
+APT_NOTEBOOK := jupyter-notebook python3-ipykernel gcc
+APT_TEST     := gcc python3-jupyter-client python3-jupyter-kernel-test python3-nbclient \
                 python3-ipykernel python3-pexpect
 APT_BENCH    := python3-numpy python3-numba libopenblas-dev python3-ipykernel
 # The browser test: Jupyter Notebook, Debian's Chromium, playwright-core from npm.
 APT_BROWSER  := jupyter-notebook chromium
 # hpc.LocateMPI and notebook 05: Open MPI and MPICH, launchers and headers.
-APT_MPI      := openmpi-bin libopenmpi-dev mpich libmpich-dev
+APT_MPI      := openmpi-bin libopenmpi-dev mpich libmpich-dev pkg-config
 FUZZTIME     ?= 30s
 # package:FuzzTarget, each run for $(FUZZTIME) by `make fuzz`; `make test`
 # runs their seed corpora as ordinary tests.
@@ -38,7 +39,7 @@ FUZZ_TARGETS := ./kernel:FuzzDecode ./kernel:FuzzParseConnectionInfo ./kernel:Fu
 all: build
 
 build:
-	$(GO) build $(GOFLAGS_BUILD) -o $(BIN) ./cmd/gohpc
+	CGO_ENABLED=1 $(GO) build $(GOFLAGS_BUILD) -o $(BIN) ./cmd/gohpc
 
 # install: the kernelspec for the current user, pointing at bin/gohpc.
 install: build
@@ -61,7 +62,7 @@ test-go:
 test-e2e: build
 	rm -rf $(E2E_PREFIX)
 	$(BIN) install --prefix $(E2E_PREFIX) >/dev/null
-	JUPYTER_PATH=$(E2E_PREFIX)/share/jupyter GOHPC=$(CURDIR)/$(BIN) \
+	JUPYTER_PATH=$(E2E_PREFIX)/share/jupyter GOHPC=$(CURDIR)/$(BIN) GOHPC_NO_WARM=1 \
 	  $(PYTHON) -m unittest discover -s e2e -p 'test_*.py' -v
 
 # The MPI wrapper with each library (cgo, only behind these tags).

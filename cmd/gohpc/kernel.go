@@ -59,6 +59,12 @@ func runKernel(connFile string, debug bool, stderr io.Writer) int {
 		return 1
 	}
 	defer sess.Close()
+	// Warm the Go build cache for %%native cells in the background, so a
+	// first compile takes a second, not a cold build's ten or more.
+	// GOHPC_NO_WARM=1 skips it (test suites that start many kernels).
+	if os.Getenv("GOHPC_NO_WARM") != "1" {
+		sess.WarmNative()
+	}
 	// From here on fd 2 is the running cell's stderr: the kernel logs to the
 	// process's original stderr, which Jupyter shows in its own log.
 	level := slog.LevelInfo
