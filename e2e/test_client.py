@@ -190,6 +190,31 @@ class TestInterrupt(KernelTestCase):
         shell_reply(self.kc, msg_id)
 
 
+class TestMagicsAndNative(KernelTestCase):
+    def test_time_and_timeit(self):
+        _, msgs = self.run_ok("%time s := 0\nfor i := 0; i < 1000; i++ { s += i }\ns")
+        out = stdout_of(msgs)
+        self.assertRegex(out, r"CPU times: user .+, sys: .+, total: .+\nWall time: ")
+        self.assertEqual(result_of(msgs), "499500")
+        _, msgs = self.run_ok("%timeit -n 10 -r 3 math.Sqrt(2)")
+        self.assertRegex(stdout_of(msgs), r"per loop \(mean ± std\. dev\. of 3 runs, 10 loops each\)")
+
+    def test_unknown_magic_suggests(self):
+        _, msgs = self.run_error("%timit f()")
+        self.assertIn("%timeit", error_of(msgs)["evalue"] + "".join(error_of(msgs)["traceback"]))
+
+    def test_native_cell(self):
+        # A %%native cell is compiled into a plugin and bound: later cells
+        # call it at native speed; its compile errors point at cell lines.
+        _, msgs = self.run_ok("%%native\nfunc Square(x float64) float64 { return x * x }", timeout=180)
+        self.assertIn("compiled", stdout_of(msgs))
+        _, msgs = self.run_ok("Square(3)")
+        self.assertEqual(result_of(msgs), "9")
+        _, msgs = self.run_error("%%native\nfunc Bad() int {\n\treturn \"x\"\n}", timeout=180)
+        err = error_of(msgs)
+        self.assertRegex(err["evalue"] + "".join(err["traceback"]), r"3:\d+")
+
+
 class TestStdin(KernelTestCase):
     def test_input_request(self):
         prompts = []
