@@ -220,13 +220,13 @@ class Prober(threading.Thread):
         self.rss = []       # MiB
         self.hb = []        # seconds, None for a missed echo
         self.control = []   # seconds, None for a missed reply
-        self._stop = threading.Event()
+        self._halt = threading.Event()
 
     def run(self):
         hb = Heartbeat(self.info) if self.want_hb else None
         ctl = Control(self.info) if self.want_control else None
         try:
-            while not self._stop.is_set():
+            while not self._halt.is_set():
                 try:
                     self.rss.append(rss_mb(self.pid))
                 except (FileNotFoundError, ProcessLookupError):
@@ -235,7 +235,7 @@ class Prober(threading.Thread):
                     self.hb.append(hb.ping(timeout=2.0))
                 if ctl:
                     self.control.append(ctl.kernel_info(timeout=2.0))
-                self._stop.wait(self.every)
+                self._halt.wait(self.every)
         finally:
             if hb:
                 hb.close()
@@ -243,7 +243,7 @@ class Prober(threading.Thread):
                 ctl.close()
 
     def stop(self):
-        self._stop.set()
+        self._halt.set()
         self.join(10)
 
     @staticmethod
