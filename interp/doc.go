@@ -43,7 +43,9 @@
 //     at compile or run time, become cell errors too.
 //   - Infinite recursion stops with a StackOverflow error: every interpreted
 //     function starts with a guard that ends the goroutine once it uses more
-//     than 64 MiB of stack, far below Go's fatal 1 GB.
+//     than 64 MiB of stack, far below Go's fatal 1 GB. In a goroutine the
+//     cell started, the goroutine ends with a message on stderr; in hpc's
+//     workers, the cell fails when it ends; in %timeit, at 1 MiB.
 //   - os.Exit and log.Fatal panic instead of ending the process; make of a
 //     slice, map or channel larger than the machine's memory panics instead
 //     of a fatal out-of-memory error.
@@ -108,4 +110,7 @@
 //     in its depth inside yaegi: a panic 20,000 frames deep takes minutes.
 //   - Goroutines' panics are reported, not propagated: the cell that
 //     started them succeeds.
+//   - A panic in an interpreted function that native code calls on a
+//     goroutine of its own (an http handler, a callback of a library) ends
+//     the process; go statements and time.AfterFunc are covered.
 package interp

@@ -448,7 +448,8 @@ func (r *rewriter) goStmt(g *ast.GoStmt, done map[ast.Node]bool) ast.Stmt {
 	}}}
 	lit := &ast.FuncLit{
 		Type: &ast.FuncType{Func: pos, Params: &ast.FieldList{}},
-		Body: &ast.BlockStmt{Lbrace: pos, Rbrace: call.End(), List: []ast.Stmt{rec, &ast.ExprStmt{X: call}}},
+		Body: &ast.BlockStmt{Lbrace: pos, Rbrace: call.End(), List: []ast.Stmt{
+			&ast.ExprStmt{X: rtCall("GoStart", pos)}, rec, &ast.ExprStmt{X: call}}},
 	}
 	ng := &ast.GoStmt{Go: pos, Call: &ast.CallExpr{Fun: lit, Lparen: pos, Rparen: pos}}
 	done[ng] = true

@@ -28,6 +28,10 @@ const (
 // about 100,000 levels of a simple recursive function.
 const maxStack = 64 << 20
 
+// loopMaxStack is the limit for %timeit's loop, which runs on the kernel's
+// goroutine and must unwind by panic (see enter).
+const loopMaxStack = 1 << 20
+
 // StackOverflow is the panic value of the recursion guard.
 type StackOverflow struct{ Used uintptr }
 
@@ -60,22 +64,32 @@ func (e AllocError) Error() string {
 // interpreter recovers and re-panics at every interpreted frame, which makes
 // unwinding a deep stack by panic quadratic (minutes for 20,000 frames),
 // while Goexit unwinds it in one pass. The run is then reported as a stack
-// overflow. Only on the goroutine of a %timeit loop, which belongs to the
-// kernel, does it panic.
+// overflow. On the goroutine of a %timeit loop, which belongs to the kernel,
+// it panics instead, at a smaller depth (loopMaxStack).
 func (s *Session) enter() {
 	u := stackguard.Used()
+	if u <= loopMaxStack {
+		return
+	}
+	g := stackguard.G()
+	if g == s.loopG.Load() {
+		// The kernel's goroutine, running a %timeit loop: it must not end,
+		// so it panics, early enough for the unwinding to be quick.
+		panic(StackOverflow{Used: u})
+	}
 	if u <= maxStack {
 		return
 	}
 	so := StackOverflow{Used: u}
-	g := stackguard.G()
-	if g == s.loopG.Load() {
-		panic(so)
-	}
-	if g == s.execG.Load() {
+	switch {
+	case g == s.execG.Load():
 		s.overflow.Store(&so)
-	} else {
+	case s.cellGs.Has(g):
 		fmt.Fprintf(s.stderr, "goroutine stopped: %v\n", so)
+	default:
+		// A goroutine of native code (hpc's workers): it ends, its caller
+		// goes on, and the cell fails when it ends.
+		s.overflow.Store(&so)
 	}
 	runtime.Goexit()
 }
@@ -170,6 +184,7 @@ func (s *Session) sleep(d time.Duration) {
 // goPanic reports the panic r (if any) of a goroutine cell started, on the
 // cell's stderr, so that the kernel survives it.
 func (s *Session) goPanic(cell any, r any) {
+	s.cellGs.Delete(stackguard.G())
 	if r == nil {
 		return
 	}
@@ -214,6 +229,7 @@ func (s *Session) rtExports() yaegi.Exports {
 			"MakeLen": reflect.ValueOf(makeLen),
 			"GoPanic": reflect.ValueOf(s.goPanic),
 			"Cell":    reflect.ValueOf(s.currentCell),
+			"GoStart": reflect.ValueOf(func() { s.cellGs.Add(stackguard.G()) }),
 			"Result":  res,
 		},
 		".": {"MapTypes": reflect.ValueOf(map[reflect.Value][]reflect.Type{res: resultInterfaces()})},
@@ -242,3 +258,30 @@ func __gohpc_max[__gohpcT int | int8 | int16 | int32 | int64 | uint | uint8 | ui
 	return __x
 }
 `
+
+// goroutineSet is a set of goroutines (by stackguard.G).
+type goroutineSet struct {
+	mu sync.Mutex
+	m  map[uintptr]bool
+}
+
+func (gs *goroutineSet) Add(g uintptr) {
+	gs.mu.Lock()
+	if gs.m == nil {
+		gs.m = map[uintptr]bool{}
+	}
+	gs.m[g] = true
+	gs.mu.Unlock()
+}
+
+func (gs *goroutineSet) Delete(g uintptr) {
+	gs.mu.Lock()
+	delete(gs.m, g)
+	gs.mu.Unlock()
+}
+
+func (gs *goroutineSet) Has(g uintptr) bool {
+	gs.mu.Lock()
+	defer gs.mu.Unlock()
+	return gs.m[g]
+}

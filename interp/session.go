@@ -95,6 +95,7 @@ type Session struct {
 	// the stack overflow that ended the former (see enter).
 	execG, loopG atomic.Uintptr
 	overflow     atomic.Pointer[StackOverflow]
+	cellGs       goroutineSet // goroutines the cells' go statements started
 }
 
 // declared is a user's top-level declaration.
@@ -630,6 +631,9 @@ func (s *Session) exec(ctx context.Context, prog *yaegi.Program) (reflect.Value,
 	case <-done:
 		if ctx.Err() != nil {
 			return res, ctx.Err()
+		}
+		if so := s.overflow.Swap(nil); so != nil && err == nil {
+			err = yaegi.Panic{Value: *so} // in a goroutine of native code
 		}
 		return res, err
 	case <-ctx.Done():

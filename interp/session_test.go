@@ -112,3 +112,21 @@ func TestRichResults(t *testing.T) {
 		t.Errorf("matrix %q", r.result)
 	}
 }
+
+func TestRecursionElsewhere(t *testing.T) {
+	s := newSession(t)
+	mustRun(t, s, "func deep(n int) int { return deep(n+1) + 1 }")
+	r := mustRun(t, s, "done := make(chan bool)\ngo func() { defer close(done); deep(0) }()\n<-done\ntime.Sleep(20 * time.Millisecond)")
+	if !strings.Contains(r.out.stderr(), "stack overflow") {
+		t.Errorf("goroutine: stderr %q", r.out.stderr())
+	}
+	r = runCell(t, s, "hpc.ParallelFor(2, func(i int) { deep(0) })")
+	if r.err == nil || !strings.Contains(r.err.Value, "stack overflow") {
+		t.Errorf("hpc worker: %+v", r.err)
+	}
+	r = runCell(t, s, "%timeit -n 1 -r 1 deep(0)")
+	if r.err == nil || !strings.Contains(r.err.Value, "stack overflow") {
+		t.Errorf("timeit: %+v", r.err)
+	}
+	mustRun(t, s, "1")
+}
