@@ -4,38 +4,18 @@ package gemm
 
 //go:generate go run ./asmgen
 
-// CPU feature detection. This is what golang.org/x/sys/cpu does; it is done
-// here because x/sys v0.50.0 needs a go directive of 1.26.0 in go.mod.
+import "golang.org/x/sys/cpu"
 
+// cpuid reads the cache descriptors for l2Bytes; feature detection is
+// golang.org/x/sys/cpu's.
 func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
 func xgetbv() (eax, edx uint32)
 
 // cpuFeatures reports whether the CPU and the OS support the AVX-512
 // (AVX512F) and the AVX2+FMA kernels.
 func cpuFeatures() (avx512, avx2fma bool) {
-	maxID, _, _, _ := cpuid(0, 0)
-	if maxID < 7 {
-		return false, false
-	}
-	_, _, ecx1, _ := cpuid(1, 0)
-	const (
-		fma     = 1 << 12
-		osxsave = 1 << 27
-		avx     = 1 << 28
-	)
-	if ecx1&(osxsave|avx) != osxsave|avx {
-		return false, false
-	}
-	xcr0, _ := xgetbv()
-	osAVX := xcr0&0x6 == 0x6      // XMM and YMM state
-	osAVX512 := xcr0&0xe6 == 0xe6 // and opmask, ZMM0-15 upper halves, ZMM16-31
-	_, ebx7, _, _ := cpuid(7, 0)
-	const (
-		avx2    = 1 << 5
-		avx512f = 1 << 16
-	)
-	avx2fma = osAVX && ebx7&avx2 != 0 && ecx1&fma != 0
-	avx512 = avx2fma && osAVX512 && ebx7&avx512f != 0
+	avx2fma = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+	avx512 = avx2fma && cpu.X86.HasAVX512F
 	return avx512, avx2fma
 }
 
