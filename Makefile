@@ -34,7 +34,7 @@ FUZZ_TARGETS := ./kernel:FuzzDecode ./kernel:FuzzParseConnectionInfo ./kernel:Fu
 
 .PHONY: all build install notebook test test-go test-e2e vet bench bench-kernel bench-hpc \
         bench-matmul bench-mpi generate clean deps-notebook deps-test deps-bench deps-browser \
-        deps-mpi test-mpi mpi fuzz
+        deps-mpi test-mpi mpi fuzz bench-matmul-openblas
 
 all: build
 
@@ -89,6 +89,16 @@ bench: bench-kernel bench-hpc bench-matmul bench-mpi
 bench-hpc: deps-bench
 	cd hpc && $(GO) test -run '^$$' -timeout 30m \
 	  -bench '^Benchmark(Locate|LocateLargeCatalog|LocateWorkers|Gauss|SumRandom|InterpretedParallelFor)$$' .
+
+# MatMul against NumPy/OpenBLAS timed in the same run, gonum's BLAS, 1 and 2
+# workers; MATMUL_SIZES="256 1024 2048" narrows the sizes.
+bench-matmul: deps-bench
+	$(GO) test -run '^$$' -bench '^BenchmarkMatMul$$' -benchtime 1s -timeout 60m ./hpc/
+	$(GO) test -run '^$$' -bench '^BenchmarkMicroKernel$$' -benchtime 1s ./hpc/internal/gemm/
+
+# The same with OpenBLAS linked through cgo in the same process as well.
+bench-matmul-openblas: deps-bench
+	$(GO) test -tags openblas -run '^$$' -bench '^BenchmarkMatMul$$' -benchtime 1s -timeout 60m ./hpc/
 
 bench-mpi: deps-mpi
 	$(GO) test -run '^$$' -bench 'LocateMPI' -benchtime 3x ./hpc
