@@ -106,3 +106,21 @@ func TestCaptureFDs(t *testing.T) {
 	// fd 1 is back: writing to it must not reach the cell.
 	syscall.Write(1, []byte(""))
 }
+
+func TestDir(t *testing.T) {
+	wd, _ := os.Getwd()
+	defer os.Chdir(wd)
+	dir := t.TempDir()
+	os.WriteFile(dir+"/data.txt", []byte("from the notebook's directory"), 0o644)
+	s, err := New(Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if r := mustRun(t, s, "b, _ := os.ReadFile(\"data.txt\")\nstring(b)"); r.result != "from the notebook's directory" {
+		t.Errorf("relative read: %q", r.result)
+	}
+	if _, err := New(Options{Dir: dir + "/missing"}); err == nil {
+		t.Errorf("no error for a missing directory")
+	}
+}

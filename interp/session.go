@@ -141,6 +141,13 @@ func New(opts Options) (*Session, error) {
 	s.stdin = &Input{s: s}
 	s.osStdout, s.osStderr, s.osStdin = s.stdout, s.stderr, s.stdin
 	renderOnce.Do(func() { display.SetRenderFunc(render.ValueMeta) })
+	if opts.Dir != "" {
+		// Cells open files relative to the notebook: the process's working
+		// directory is theirs (one session per process).
+		if err := os.Chdir(opts.Dir); err != nil {
+			return nil, fmt.Errorf("interp: working directory: %w", err)
+		}
+	}
 	if opts.CaptureFDs {
 		fds, err := captureFDs(s)
 		if err != nil {
