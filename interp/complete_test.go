@@ -34,7 +34,7 @@ func TestComplete(t *testing.T) {
 
 func TestInspect(t *testing.T) {
 	s := newSession(t)
-	mustRun(t, s, "// double doubles.\nfunc double(x int) int { return 2 * x }\ncount := 41")
+	mustRun(t, s, "// double doubles.\nfunc double(x int) int { return 2 * x }\ncount := 41\ntype P struct{ X float64 }\nfunc (p P) Twice() float64 { return 2 * p.X }\npv := P{1}")
 	for _, c := range []struct {
 		code string
 		want []string
@@ -44,6 +44,7 @@ func TestInspect(t *testing.T) {
 		{"count", []string{"var count int", "41"}},
 		{"strings.Builder", []string{"type Builder struct"}},
 		{"fmt", []string{"package fmt"}},
+		{"pv.Twice", []string{"func (p P) Twice() float64"}},
 		{"hpc.ParallelFor", []string{"func ParallelFor(n int, body func(i int))"}},
 	} {
 		r := s.Inspect(c.code, len(c.code), 0)

@@ -122,6 +122,12 @@ func (s *Session) inspectText(qual, name string, detail int) string {
 
 // memberDoc describes field or method name of the session variable x.
 func (s *Session) memberDoc(x, name string) string {
+	if t, ok := s.methodText[s.varTypes[x]+"."+name]; ok {
+		return t
+	}
+	if t, ok := s.methodText[x+"."+name]; ok {
+		return t // a method expression: Point.Norm
+	}
 	v, ok := s.in.Globals()[x]
 	if !ok || !v.IsValid() {
 		return ""

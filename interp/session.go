@@ -65,8 +65,9 @@ type Session struct {
 	decls map[string]*declared // user's top-level names
 	// methods lists the methods declared on each user type; varTypes the
 	// type name of variables when their declaration tells it.
-	methods  map[string][]string
-	varTypes map[string]string
+	methods    map[string][]string
+	methodText map[string]string // "Type.Method" -> signature
+	varTypes   map[string]string
 	imps     map[string]string // imported package name -> path
 	// renames maps a redefined type's name to its current internal name.
 	renames map[string]string
@@ -204,6 +205,7 @@ func (s *Session) reset() (err error) {
 	}
 	s.decls = map[string]*declared{}
 	s.methods = map[string][]string{}
+	s.methodText = map[string]string{}
 	s.varTypes = map[string]string{}
 	s.imps = map[string]string{}
 	s.renames = map[string]string{}
@@ -699,8 +701,11 @@ func (s *Session) noteDecls(root ast.Node) {
 				if d.Recv == nil {
 					add(d.Name.Name, "func", funcText(fset, d))
 				} else if len(d.Recv.List) == 1 {
-					if t := typeName(d.Recv.List[0].Type); t != "" {
-						s.methods[t] = append(s.methods[t], d.Name.Name)
+					if t := s.userName(typeName(d.Recv.List[0].Type)); t != "" {
+						if _, seen := s.methodText[t+"."+d.Name.Name]; !seen {
+							s.methods[t] = append(s.methods[t], d.Name.Name)
+						}
+						s.methodText[t+"."+d.Name.Name] = funcText(fset, d)
 					}
 				}
 			case *ast.GenDecl:
