@@ -68,7 +68,7 @@ type Session struct {
 	methods    map[string][]string
 	methodText map[string]string // "Type.Method" -> signature
 	varTypes   map[string]string
-	imps     map[string]string // imported package name -> path
+	imps       map[string]string // imported package name -> path
 	// renames maps a redefined type's name to its current internal name.
 	renames map[string]string
 	seq     int
