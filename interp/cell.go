@@ -32,6 +32,9 @@ type group struct {
 	file  *ast.File      // decl groups
 	body  *ast.BlockStmt // statement groups
 	src   string         // what was parsed, to parse again
+	// genericDefine marks a group of one statement `x := e` where e calls min
+	// or max inside a larger expression (see Session.runGenericDefine).
+	genericDefine bool
 }
 
 // parse (re)parses the group's source.
@@ -202,10 +205,16 @@ func parseCell(fset *token.FileSet, code string, firstLine int, file string) ([]
 		defined := map[string]bool{}
 		for i, st := range g.body.List {
 			names, values := definition(st)
-			if i > start && indexesAny(values, defined) {
+			if i > start && (indexesAny(values, defined) || genericDefine(st)) {
 				out = append(out, &group{items: g.items[start:i]})
 				start = i
 				defined = map[string]bool{}
+			}
+			if genericDefine(st) && i+1 < len(g.body.List) {
+				out = append(out, &group{items: g.items[start : i+1]})
+				start = i + 1
+				defined = map[string]bool{}
+				continue
 			}
 			for _, n := range names {
 				defined[n] = true
@@ -223,6 +232,11 @@ func parseCell(fset *token.FileSet, code string, firstLine int, file string) ([]
 					return nil, err
 				}
 			}
+		}
+	}
+	for _, g := range out {
+		if !g.decl && len(g.body.List) == 1 && genericDefine(g.body.List[0]) {
+			g.genericDefine = true
 		}
 	}
 	return out, nil
@@ -271,5 +285,35 @@ func indexesAny(values []ast.Expr, names map[string]bool) bool {
 			return !found
 		})
 	}
+	return found
+}
+
+// genericDefine reports whether st is `x := e` with a call of min or max
+// inside e (not e itself: `x := min(a, b)` is rewritten in place).
+func genericDefine(st ast.Stmt) bool {
+	as, ok := st.(*ast.AssignStmt)
+	if !ok || as.Tok != token.DEFINE || len(as.Lhs) != 1 || len(as.Rhs) != 1 {
+		return false
+	}
+	if _, ok := as.Lhs[0].(*ast.Ident); !ok {
+		return false
+	}
+	if call, ok := as.Rhs[0].(*ast.CallExpr); ok {
+		if id, ok := call.Fun.(*ast.Ident); ok && (id.Name == "min" || id.Name == "max") {
+			return false
+		}
+	}
+	found := false
+	ast.Inspect(as.Rhs[0], func(n ast.Node) bool {
+		if _, ok := n.(*ast.FuncLit); ok {
+			return false
+		}
+		if call, ok := n.(*ast.CallExpr); ok {
+			if id, ok := call.Fun.(*ast.Ident); ok && id.Obj == nil && (id.Name == "min" || id.Name == "max") {
+				found = true
+			}
+		}
+		return !found
+	})
 	return found
 }

@@ -79,9 +79,10 @@
 //
 //   - Generics are partial: a generic function with several type
 //     parameters may fail to infer them (Map[T, U]); a global defined from
-//     a generic call (x := min(a, b) * 2) fails unless the call is the whole
-//     value (x := min(a, b) works); min(2, 2.5) mixed constants are typed
-//     by the first.
+//     an expression holding a call of a user's generic function fails (for
+//     min and max the session evaluates the value alone first, so
+//     x := max(a, b) - min(a, b) works, but not in var declarations or
+//     definitions of several names).
 //   - Range over functions (Go 1.23 iterators) is not supported, and
 //     neither are the generic functions of slices and maps that yaegi does
 //     not ship (slices.Max, maps.Keys, …); slices.Contains, slices.Sort

@@ -459,8 +459,42 @@ func (s *Session) Run(ctx context.Context, code string, firstLine int) (result a
 	return result, nil
 }
 
+// runGenericDefine runs `x := e` where e calls min or max: yaegi cannot
+// type a global from an expression holding a generic call, so e is
+// evaluated alone and its value assigned as magics' values are.
+func (s *Session) runGenericDefine(ctx context.Context, g *group) error {
+	as := g.body.List[0].(*ast.AssignStmt)
+	name := as.Lhs[0].(*ast.Ident).Name
+	eg := &group{body: &ast.BlockStmt{Lbrace: g.body.Lbrace, List: []ast.Stmt{&ast.ExprStmt{X: as.Rhs[0]}}, Rbrace: g.body.Rbrace}}
+	v, has, err := s.runGroup(ctx, eg, true)
+	if err != nil {
+		return err
+	}
+	if !has || v == nil {
+		return errNotGeneric
+	}
+	if err := s.Assign(name, v, true); err != nil {
+		return err
+	}
+	if d, ok := s.decls[name]; ok {
+		d.text = nodeText(s.in.FileSet(), as)
+	}
+	return nil
+}
+
+var errNotGeneric = errors.New("interp: not a generic definition")
+
 // runGroup rewrites, compiles and runs one group.
 func (s *Session) runGroup(ctx context.Context, g *group, last bool) (v any, has bool, err error) {
+	if g.genericDefine {
+		g.genericDefine = false
+		if err := s.runGenericDefine(ctx, g); err != errNotGeneric {
+			return nil, false, err
+		}
+		if perr := g.parse(s.in.FileSet()); perr != nil {
+			return nil, false, perr
+		}
+	}
 	if g.decl {
 		saved := maps.Clone(s.renames)
 		defer func() {
