@@ -150,6 +150,17 @@ def goroutines(kc):
     return int(result_of(msgs))
 
 
+def live_heap_mb(kc):
+    """The kernel's live heap in MiB (runtime.MemStats.HeapAlloc right after
+    a runtime.GC()), asked of a cell: unlike RSS, free of GC headroom."""
+    code = ('import "runtime"\nruntime.GC()\nvar heapStats runtime.MemStats\n'
+            'runtime.ReadMemStats(&heapStats)\nheapStats.HeapAlloc')
+    reply, msgs = execute(kc, code, store_history=False)
+    if reply["status"] != "ok":
+        raise RuntimeError(f"MemStats cell failed: {reply}")
+    return int(result_of(msgs)) / 2**20
+
+
 class Heartbeat:
     """A REQ socket on the kernel's heartbeat port."""
 

@@ -22,7 +22,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from gohpc_e2e import execute, start_kernel, stop_kernel  # noqa: E402
-from hardening_util import goroutines, kernel_pid, percentile, rss_mb, threads  # noqa: E402
+from hardening_util import goroutines, kernel_pid, live_heap_mb, percentile, rss_mb, threads  # noqa: E402
 
 
 def cell(i):
@@ -74,6 +74,7 @@ def run(kc, pid, n, warmup, block, out=sys.stdout, progress=True):
                 "p99": percentile(lat, 99) * 1e3,
                 "max": max(lat) * 1e3,
                 "rss": rss_mb(pid),
+                "heap": live_heap_mb(kc),
                 "goroutines": goroutines(kc),
                 "threads": threads(pid),
                 "elapsed": time.monotonic() - t_start,
@@ -86,12 +87,12 @@ def run(kc, pid, n, warmup, block, out=sys.stdout, progress=True):
 
 
 HEADER = (f"{'executes':>9} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'RSS MiB':>8} "
-          f"{'ΔRSS':>7} {'gorout.':>8} {'threads':>8} {'elapsed':>8}")
+          f"{'ΔRSS':>7} {'heap MiB':>8} {'gorout.':>8} {'threads':>8} {'elapsed':>8}")
 
 
 def format_row(row, base):
     return (f"{row['upto']:>9} {row['p50']:>8.2f} {row['p99']:>8.2f} {row['max']:>8.1f} "
-            f"{row['rss']:>8.1f} {row['rss'] - base['rss']:>+7.1f} {row['goroutines']:>8} "
+            f"{row['rss']:>8.1f} {row['rss'] - base['rss']:>+7.1f} {row['heap']:>8.1f} {row['goroutines']:>8} "
             f"{row['threads']:>8} {row['elapsed']:>7.1f}s")
 
 
@@ -104,11 +105,16 @@ def judge(rows, rss_growth_mb, goroutine_growth, p99_ratio, p99_slack_ms=5.0):
     growth = last["rss"] - base["rss"]
     peak = max(r["rss"] for r in measured) - base["rss"]
     g_growth = last["goroutines"] - base["goroutines"]
+    executes = last["upto"] - base["upto"]
+    heap_growth = last["heap"] - base["heap"]
     first_p99, last_p99 = measured[0]["p99"], last["p99"]
     p99s = [r["p99"] for r in measured]
     lines = [
         f"RSS after warm-up {base['rss']:.1f} MiB, at the end {last['rss']:.1f} MiB: "
-        f"growth {growth:+.1f} MiB (peak {peak:+.1f} MiB; bound {rss_growth_mb} MiB)",
+        f"growth {growth:+.1f} MiB (peak {peak:+.1f} MiB; bound {rss_growth_mb} MiB), "
+        f"{growth * 1024 / executes:+.1f} KiB per execute",
+        f"live heap after GC {base['heap']:.1f} → {last['heap']:.1f} MiB: "
+        f"{heap_growth * 1024 / executes:+.2f} KiB per execute",
         f"goroutines {base['goroutines']} → {last['goroutines']} ({g_growth:+d}; bound {goroutine_growth}), "
         f"threads {base['threads']} → {last['threads']}",
         f"p99 per block {min(p99s):.2f}–{max(p99s):.2f} ms; first {first_p99:.2f} ms, last {last_p99:.2f} ms "

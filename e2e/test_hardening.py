@@ -64,19 +64,37 @@ class KernelCase(unittest.TestCase):
 
 
 class TestSoakShort(KernelCase):
-    """make soak's short version: 1,500 executes, a bound that catches a
-    leak of tens of KiB per execute."""
+    """make soak's short version: 1,500 executes, bounds that catch a leak of
+    tens of KiB per execute in RSS, and any goroutine left per execute."""
 
-    def test_short_soak(self):
-        rows, failures = soak.run(self.kc, self.pid, n=1500, warmup=500, block=500, progress=False)
+    N, WARMUP = 1500, 500
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.rows, cls.failures = soak.run(cls.kc, cls.pid, n=cls.N, warmup=cls.WARMUP, block=500, progress=False)
         report("short soak:", soak.HEADER)
-        for row in rows:
-            report("short soak:", soak.format_row(row, rows[0]))
-        lines, failed = soak.judge(rows, rss_growth_mb=60, goroutine_growth=10, p99_ratio=5, p99_slack_ms=100)
-        for line in lines:
+        for row in cls.rows:
+            report("short soak:", soak.format_row(row, cls.rows[0]))
+        cls.lines, cls.failed = soak.judge(cls.rows, rss_growth_mb=60, goroutine_growth=10, p99_ratio=5,
+                                           p99_slack_ms=100)
+        for line in cls.lines:
             report("short soak:", line)
-        self.assertEqual(failures, [], "cells with an unexpected status")
-        self.assertEqual(failed, [])
+
+    def test_cells_ran(self):
+        self.assertEqual(self.failures, [], "cells with an unexpected status")
+
+    def test_bounds(self):
+        self.assertEqual(self.failed, [])
+
+    # BUG (interp): every cell's compiled AST is kept for good (yaegi's
+    # Interpreter.ast appends each root to interp.roots), about 5 KiB of live
+    # heap per execute, ~17 KiB of RSS: `make soak` grows by ~150 MiB.
+    @unittest.expectedFailure
+    def test_live_heap_flat(self):
+        base, last = self.rows[0], self.rows[-1]
+        per_execute = (last["heap"] - base["heap"]) * 1024 / (last["upto"] - base["upto"])
+        self.assertLess(per_execute, 1.0, f"live heap grows {per_execute:.2f} KiB per execute")
 
 
 class TestFlood(KernelCase):
@@ -247,7 +265,8 @@ class TestInterruptEverywhere(KernelCase):
 class TestConcurrency(KernelCase):
     def test_heartbeat_during_native_work(self):
         code = ("nw := mat.NewDense(1000, 1000, nil)\nnwEnd := time.Now().Add(4 * time.Second)\n"
-                "nwN := 0\nfor time.Now().Before(nwEnd) { hpc.MatMul(nw, nw); nwN++ }\nnwN")
+                "nwN := 0\nfor time.Now().Before(nwEnd) { hpc.MatMul(nw, nw); nwN++ }\n"
+                'fmt.Sprintf("%d products on %d workers", nwN, hpc.Workers())')
         self.run_ok('import "time"')
         cpu0, t0 = cpu_seconds(self.pid), time.monotonic()
         prober = Prober(self.pid, self.info, every=0.05)
@@ -260,7 +279,7 @@ class TestConcurrency(KernelCase):
             prober.stop()
         cores = (cpu_seconds(self.pid) - cpu0) / (time.monotonic() - t0)
         self.assertEqual(reply["status"], "ok", reply)
-        report(f"native load: {result_of(msgs)} products of 1000×1000 in 4 s, kernel on {cores:.2f} cores "
+        report(f"native load: {result_of(msgs)} of 1000×1000 in 4 s, kernel on {cores:.2f} cores "
                f"of {os.cpu_count()}")
         report("native load: heartbeat", Prober.summary(prober.hb))
         report("native load: kernel_info on control", Prober.summary(prober.control))
@@ -353,23 +372,13 @@ class TestRecoverableFatal(KernelCase):
         self.assert_usable()
 
 
-# Two goroutines decode into one map: encoding/json assigns natively, so the
-# runtime catches the race at once and dies with "fatal error: concurrent
-# map writes", which no recover can stop.
-CONCURRENT_MAP_WRITES = '''import "encoding/json"
-src := map[string]int{}
-for i := 0; i < 20000; i++ { src[fmt.Sprint(i)] = i }
-data, _ := json.Marshal(src)
-shared := map[string]int{}
-for w := 0; w < 2; w++ {
-	go func() { for { json.Unmarshal(data, &shared) } }()
-}
-select {}'''
-
-
-class TestUnrecoverableFatal(unittest.TestCase):
+class UnrecoverableFatal:
     """A fatal runtime error kills the kernel; its log (the process's
-    stderr, as Jupyter keeps it) must say why, and a restart brings it back."""
+    stderr, as Jupyter keeps it) must say why, and a restart brings it back.
+    Subclasses set CODE, the cell, CAUSE, the runtime's words for it, and
+    FRAME, a function the crash's traceback names."""
+
+    CODE = CAUSE = FRAME = None
 
     @classmethod
     def setUpClass(cls):
@@ -379,7 +388,7 @@ class TestUnrecoverableFatal(unittest.TestCase):
         cls.km, cls.kc = start_kernel(stderr=cls.log_file)
         cls.pid = kernel_pid(cls.km)
         execute(cls.kc, "before := 1")
-        msg_id = cls.kc.execute(CONCURRENT_MAP_WRITES)
+        msg_id = cls.kc.execute(cls.CODE)
         t0 = time.monotonic()
         while cls.km.is_alive() and time.monotonic() - t0 < 30:
             time.sleep(0.02)
@@ -396,14 +405,15 @@ class TestUnrecoverableFatal(unittest.TestCase):
         cls.log_file.flush()
         with open(cls.log_path, errors="replace") as f:
             cls.log = f.read()
-        report(f"concurrent map writes: kernel died after {cls.died_after:.2f} s; log {len(cls.log)} bytes; "
-               f"first crash lines: {[l for l in cls.log.splitlines()[1:4]]}; IOPub for the cell: "
-               f"{[(m['msg_type'], m['content'].get('text', '')[:60]) for m in cls.iopub]}")
+        crash = [line for line in cls.log.splitlines() if line.strip()][1:4]
+        report(f"{cls.CAUSE}: kernel died after {cls.died_after:.2f} s; log has {len(cls.log)} bytes, "
+               f"its crash begins {crash}; {cls.CAUSE!r} in the log: {cls.CAUSE in cls.log}; IOPub for the "
+               f"cell: {[(m['msg_type'], m['content'].get('text', '')[:60]) for m in cls.iopub]}")
         cls.restart_error = None
         try:
             cls.km.restart_kernel(now=True)
             cls.kc.wait_for_ready(timeout=60)
-        except Exception as e:  # reported by test_restart
+        except Exception as e:  # reported by test_restart_brings_it_back
             cls.restart_error = e
 
     @classmethod
@@ -417,11 +427,15 @@ class TestUnrecoverableFatal(unittest.TestCase):
 
     def test_log_has_crash_traceback(self):
         self.assertIn("goroutine ", self.log)
-        self.assertIn("json.Unmarshal", self.log)
+        self.assertIn(self.FRAME, self.log)
 
-    @unittest.expectedFailure  # see BUG: the runtime's "fatal error: …" line goes to the captured fd 2
+    # BUG (interp): the runtime prints its "fatal error: <why>" line to fd 2
+    # only; SetCrashOutput's copy begins after it (runtime.writeErrData copies
+    # only once the M is dying). fd 2 is the cells' captured pipe, read by the
+    # dying process: the log gets the stacks but never the reason.
+    @unittest.expectedFailure
     def test_log_says_why(self):
-        self.assertIn("concurrent map writes", self.log)
+        self.assertIn(self.CAUSE, self.log)
 
     def test_restart_brings_it_back(self):
         self.assertIsNone(self.restart_error)
@@ -431,6 +445,32 @@ class TestUnrecoverableFatal(unittest.TestCase):
         reply, msgs = execute(self.kc, "1 + 1")
         self.assertEqual(reply["status"], "ok")
         self.assertEqual(result_of(msgs), "2")
+
+
+class TestConcurrentMapWrites(UnrecoverableFatal, unittest.TestCase):
+    # Two goroutines decode into one map: encoding/json assigns natively, so
+    # the runtime catches the race at once and dies with "fatal error:
+    # concurrent map writes", which no recover can stop.
+    CODE = '''import "encoding/json"
+src := map[string]int{}
+for i := 0; i < 20000; i++ { src[fmt.Sprint(i)] = i }
+data, _ := json.Marshal(src)
+shared := map[string]int{}
+for w := 0; w < 2; w++ {
+	go func() { for { json.Unmarshal(data, &shared) } }()
+}
+select {}'''
+    CAUSE = "concurrent map writes"
+    FRAME = "json.Unmarshal"
+
+
+class TestNativeOutOfMemory(UnrecoverableFatal, unittest.TestCase):
+    # A huge allocation in compiled code (8 TiB of matrix, a typo away from
+    # 1<<10) is out of the interpreter's reach: the Go runtime's out of
+    # memory is fatal.
+    CODE = "mat.NewDense(1<<20, 1<<20, nil)"
+    CAUSE = "out of memory"
+    FRAME = "mat.NewDense"
 
 
 class TestFiles(KernelCase):
