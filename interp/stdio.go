@@ -155,18 +155,20 @@ func (r *Input) Fd() uintptr { return 0 }
 // interpreted frame a panic unwinds: "In[3]:2:5: panic: main.f(...)".
 var panicLine = regexp.MustCompile(`^(.*?):(\d+):(\d+): panic: (.*)\(\.\.\.\)\n?$`)
 
-// formatFrame describes an interpreted frame of a traceback.
+// formatFrame describes an interpreted frame of a traceback. yaegi gives
+// the position of the statement for the cell's own frame, but only that of
+// the function's body for functions.
 func formatFrame(line, col, fn string) string {
 	fn = strings.TrimPrefix(fn, "main.")
 	switch {
 	case fn == "main":
-		fn = "the cell"
+		return fmt.Sprintf("in the cell, line %s:%s", line, col)
 	case strings.HasPrefix(fn, "main") || strings.HasPrefix(fn, "func"):
 		fn = "a function literal"
 	case strings.HasSuffix(fn, ".func"):
 		fn = "a function literal in " + strings.TrimSuffix(fn, ".func")
 	}
-	return fmt.Sprintf("line %s:%s, in %s", line, col, fn)
+	return fmt.Sprintf("in %s, defined at line %s", fn, line)
 }
 
 // maxTrace bounds the frames kept for a traceback.
