@@ -362,10 +362,10 @@ class TestConcurrency(KernelCase):
 
 class TestShutdown(unittest.TestCase):
     def test_shutdown_during_shell_child(self):
+        tag = f"100.{uuid.uuid4().int % 10**6:06d}"
         km, kc = start_kernel()
         try:
             pid = kernel_pid(km)
-            tag = f"100.{uuid.uuid4().int % 10**6:06d}"
             kc.execute(f"!sleep {tag}")
             deadline = time.monotonic() + 10
             while not processes_matching(f"sleep {tag}"):
