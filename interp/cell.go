@@ -70,7 +70,7 @@ func splitItems(code string, firstLine int) []item {
 	}
 	var items []item
 	var toks []tok // of the current item, at any depth
-	depth := 0
+	depth, header := 0, false
 	flush := func(end int) {
 		if len(toks) == 0 {
 			return
@@ -95,14 +95,23 @@ func splitItems(code string, firstLine int) []item {
 			break
 		}
 		switch t {
+		case token.FOR, token.IF, token.SWITCH:
+			// The semicolons of a statement header ("for i := 0; ; i++ {")
+			// do not end an item: the header runs to its block's brace.
+			if depth == 0 {
+				header = true
+			}
 		case token.LPAREN, token.LBRACK, token.LBRACE:
+			if t == token.LBRACE && depth == 0 {
+				header = false
+			}
 			depth++
 		case token.RPAREN, token.RBRACK, token.RBRACE:
 			if depth > 0 {
 				depth--
 			}
 		case token.SEMICOLON:
-			if depth == 0 {
+			if depth == 0 && !header {
 				flush(off)
 				continue
 			}
