@@ -23,6 +23,7 @@ type runCtl struct {
 	mutex      *sync.RWMutex
 	done       *chan struct{}
 	cancelChan *bool
+	roots      *[]unsafe.Pointer // yaegi's list of every compiled tree, kept for its debugger only
 
 	mu      sync.Mutex
 	current chan struct{} // the done channel of the current run, nil once closed
@@ -55,6 +56,13 @@ func newRunCtl(in *yaegi.Interpreter) (*runCtl, error) {
 		return nil, err
 	}
 	c.cancelChan = (*bool)(p)
+	// roots ([]*node) grows by one syntax tree per cell and is read only by
+	// yaegi's debugger: dropping it keeps a long session's memory flat.
+	r := v.FieldByName("roots")
+	if !r.IsValid() || r.Kind() != reflect.Slice || r.Type().Elem().Kind() != reflect.Pointer {
+		return nil, fmt.Errorf("interp: yaegi's Interpreter has no field roots of pointers (unsupported yaegi version)")
+	}
+	c.roots = (*[]unsafe.Pointer)(unsafe.Pointer(r.UnsafeAddr()))
 	return c, nil
 }
 
@@ -64,6 +72,7 @@ func (c *runCtl) begin() {
 	c.mutex.Lock()
 	*c.done = ch
 	*c.cancelChan = true
+	*c.roots = nil
 	c.mutex.Unlock()
 	c.mu.Lock()
 	c.current = ch
