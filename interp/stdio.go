@@ -8,11 +8,15 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 	"unicode/utf8"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/gohpc/gohpc/display"
 	"github.com/gohpc/gohpc/kernel"
@@ -193,6 +197,35 @@ type fdCapture struct {
 	origErr *os.File
 	wg      sync.WaitGroup
 	readers []*os.File
+	busy    atomic.Int32 // forwarders holding bytes they read but have not passed on
+}
+
+// settle waits, at most limit, until the bytes written to fds 1 and 2 so
+// far have reached the session's streams: the pipes are empty and no
+// forwarder holds bytes. The end of a cell calls it so that a native write
+// just before the cell returned still belongs to the cell.
+func (c *fdCapture) settle(limit time.Duration) {
+	deadline := time.Now().Add(limit)
+	quiet := 0
+	for quiet < 2 && time.Now().Before(deadline) {
+		if c.busy.Load() == 0 && c.pipesEmpty() {
+			quiet++
+			runtime.Gosched()
+			continue
+		}
+		quiet = 0
+		time.Sleep(20 * time.Microsecond)
+	}
+}
+
+// pipesEmpty reports whether the capture pipes hold no unread bytes.
+func (c *fdCapture) pipesEmpty() bool {
+	for _, r := range c.readers {
+		if n, err := unix.IoctlGetInt(int(r.Fd()), fionread); err != nil || n > 0 {
+			return err != nil // cannot tell: do not wait
+		}
+	}
+	return true
 }
 
 func captureFDs(s *Session) (*fdCapture, error) {
@@ -235,11 +268,13 @@ func (c *fdCapture) forward(s *Session, r *os.File, name string) {
 	for {
 		n, err := r.Read(buf)
 		if n > 0 {
+			c.busy.Add(1)
 			if name == "stdout" {
 				s.stdout.Write(buf[:n])
 			} else {
 				s.stderr.Write(buf[:n])
 			}
+			c.busy.Add(-1)
 		}
 		if err != nil {
 			return
