@@ -182,6 +182,9 @@ func (s *Session) reset() (err error) {
 		Stderr:       yaegiStderr{s},
 		Unrestricted: true,
 		Args:         []string{"gohpc"},
+		// Packages of %go get -s modules are read from nativeSources.
+		GoPath:               ".",
+		SourcecodeFilesystem: nativeSources,
 	})
 	ctl, err := newRunCtl(in)
 	if err != nil {
@@ -200,6 +203,7 @@ func (s *Session) reset() (err error) {
 		}
 	}
 	s.in, s.ctl = in, ctl
+	s.nativeRebind()
 	if err := s.evalFile(prelude); err != nil {
 		return fmt.Errorf("interp: prelude: %w", err)
 	}
@@ -358,7 +362,7 @@ func (s *Session) Execute(ctx context.Context, req kernel.ExecuteRequest, out ke
 
 	v, err := s.executeCell(ctx, req.Code, adapter)
 	if s.fds != nil {
-		time.Sleep(time.Millisecond) // let the fd forwarders catch up with the cell's last writes
+		s.fds.settle(5 * time.Millisecond) // the cell's last native writes belong to it
 	}
 	if err == nil {
 		c.mu.Lock()
