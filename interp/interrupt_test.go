@@ -8,6 +8,9 @@ import (
 )
 
 func TestInterrupt(t *testing.T) {
+	if raceEnabled {
+		t.Skip("yaegi v0.16.1 races on its own frames when goroutines a cell started outlive it or run interpreted closures concurrently (interp/run.go:1922, interp.go:486); make test runs this without -race")
+	}
 	s := newSession(t)
 	mustRun(t, s, "kept := 99")
 	codes := []string{
