@@ -34,7 +34,7 @@ FUZZ_TARGETS := ./kernel:FuzzDecode ./kernel:FuzzParseConnectionInfo ./kernel:Fu
 
 .PHONY: all build install notebook test test-go test-e2e vet bench bench-kernel bench-hpc \
         bench-matmul bench-mpi generate clean deps-notebook deps-test deps-bench deps-browser \
-        deps-mpi test-mpi mpi fuzz bench-matmul-openblas
+        deps-mpi test-mpi mpi fuzz bench-matmul-openblas soak
 
 all: build
 
@@ -85,6 +85,14 @@ fuzz:
 	done
 
 bench: bench-kernel bench-hpc bench-matmul bench-mpi
+
+# 10,000 executes through jupyter_client: RSS growth after warm-up,
+# goroutines, p50/p99 per thousand; fails when a bound is missed. SOAKFLAGS:
+# --n 10000 --warmup 1000 --block 1000 --rss-growth-mb 20 --goroutine-growth 5 --p99-ratio 2
+soak: deps-test build
+	rm -rf $(E2E_PREFIX)
+	$(BIN) install --prefix $(E2E_PREFIX) >/dev/null
+	JUPYTER_PATH=$(E2E_PREFIX)/share/jupyter GOHPC_NO_WARM=1 $(PYTHON) e2e/soak.py $(SOAKFLAGS)
 
 # The locator against Numba and NumPy, the pool against CPython threads and
 # NumPy; each anchor runs in the same benchmark.

@@ -518,12 +518,8 @@ class TestNativeOutOfMemory(UnrecoverableFatal, unittest.TestCase):
 class TestCellSyntax(KernelCase):
     """Found on the way: valid Go the cell splitter mangles."""
 
-    # BUG (interp/cell.go splitItems): a cell is split into items at every
-    # semicolon at depth 0, the clauses of a for header included, and the
-    # items are rejoined one per line; an empty clause makes no item, so
-    # `for i := 0; ; i++ {` becomes `for i := 0\ni++ {` and fails to parse
-    # ("expected boolean or range expression"). Inside a func it works.
-    @unittest.expectedFailure
+    # A cell is split into items at semicolons at depth 0, but not inside a
+    # statement header: an empty clause must survive.
     def test_for_with_empty_condition(self):
         _, msgs = self.run_ok("n := 0\nfor i := 0; ; i++ {\n\tn++\n\tif i > 3 { break }\n}\nn")
         self.assertEqual(result_of(msgs), "5")
