@@ -18,7 +18,7 @@ RACE_PKGS   := ./kernel/... ./interp/... ./hpc/... ./display/...
 # Debian packages, by purpose.
 # gcc: %%native cells are Go plugins, which need cgo.
 APT_NOTEBOOK := jupyter-notebook python3-ipykernel gcc
-APT_TEST     := gcc python3-jupyter-client python3-jupyter-kernel-test python3-nbclient \
+APT_TEST     := gcc jupyter-console python3-jupyter-client python3-jupyter-kernel-test python3-nbclient \
                 python3-ipykernel python3-pexpect
 APT_BENCH    := python3-numpy python3-numba libopenblas-dev python3-ipykernel
 # The browser test: Jupyter Notebook, Debian's Chromium, playwright-core from npm.
