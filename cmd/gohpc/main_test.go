@@ -213,3 +213,37 @@ func TestWatchParent(t *testing.T) {
 	cancel2()
 	<-done
 }
+
+// TestRunRecordsModules: a %go get in a notebook is recorded in its
+// metadata, and a later run restores it before the first cell. It needs the
+// Go toolchain, a C compiler and the module proxy.
+func TestRunRecordsModules(t *testing.T) {
+	if testing.Short() {
+		t.Skip("fetches a module and builds a plugin")
+	}
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go command")
+	}
+	dir := t.TempDir()
+	use := "import \"github.com/google/uuid\"\nuuid.NewSHA1(uuid.NameSpaceDNS, []byte(\"gohpc\")).String()"
+	nb := notebook(t, dir, "%go get github.com/google/uuid@v1.6.0", use)
+	out := filepath.Join(dir, "out.ipynb")
+	if code, log := runGohpc(t, dir, "run", nb, "-o", out, "--timeout", "300"); code != 0 {
+		t.Skipf("%%go get unavailable here (exit %d):\n%s", code, log)
+	}
+	data, _ := os.ReadFile(out)
+	if !strings.Contains(string(data), `"github.com/google/uuid@v1.6.0"`) {
+		t.Fatalf("metadata does not record the module:\n%s", data)
+	}
+	// Without the %go get cell: the metadata alone brings the module back.
+	var doc map[string]any
+	json.Unmarshal(data, &doc)
+	cells := doc["cells"].([]any)
+	doc["cells"] = cells[1:]
+	data, _ = json.Marshal(doc)
+	os.WriteFile(nb, data, 0o644)
+	code, log := runGohpc(t, dir, "run", nb, "-o", out, "--timeout", "300")
+	if code != 0 || !strings.Contains(log, "restoring module github.com/google/uuid@v1.6.0") {
+		t.Fatalf("exit %d:\n%s", code, log)
+	}
+}

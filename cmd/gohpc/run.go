@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/gohpc/gohpc/internal/nbformat"
 	"github.com/gohpc/gohpc/internal/nbrun"
 	"github.com/gohpc/gohpc/interp"
+	"github.com/gohpc/gohpc/kernel"
 )
 
 // paramList collects repeated --param NAME=VALUE flags.
@@ -135,6 +137,10 @@ func runNotebook(path string, opts runOptions, stdout, stderr io.Writer) int {
 	if opts.quiet {
 		log = &failuresOnly{w: stderr}
 	}
+	if err := restoreModules(ctx, nb, sess, log); err != nil {
+		fmt.Fprintf(stderr, "gohpc run: %s: %v\n", path, err)
+		return 1
+	}
 	start := time.Now()
 	res, runErr := nbrun.Run(ctx, nb, sess, nbrun.Options{
 		CellTimeout: opts.timeout, AllowErrors: opts.allowErrors, Params: opts.params, Log: log,
@@ -146,6 +152,7 @@ func runNotebook(path string, opts runOptions, stdout, stderr io.Writer) int {
 			unexpected++
 		}
 	}
+	recordModules(nb, sess.NativeModules())
 	if opts.out != "" {
 		if err := writeNotebook(opts.out, nb, stdout); err != nil {
 			fmt.Fprintf(stderr, "gohpc run: %v\n", err)
@@ -221,4 +228,76 @@ func (f *failuresOnly) Write(p []byte) (int, error) {
 			}
 		}
 	}
+}
+
+// The third-party modules a notebook's cells added with %go get are kept in
+// its metadata as gohpc.modules ["path@version", …], so that a run on
+// another machine gets them before the first cell, as the author had them.
+
+// restoreModules runs %go get for each module nb's metadata lists.
+func restoreModules(ctx context.Context, nb *nbformat.Notebook, sess *interp.Session, log io.Writer) error {
+	for _, m := range notebookModules(nb) {
+		fmt.Fprintf(log, "restoring module %s\n", m)
+		_, err := sess.Execute(ctx, kernel.ExecuteRequest{Code: "%go get " + m}, discardOutput{})
+		if err != nil {
+			return fmt.Errorf("restoring module %s from the notebook's metadata: %w", m, err)
+		}
+	}
+	return nil
+}
+
+// notebookModules returns the metadata's gohpc.modules.
+func notebookModules(nb *nbformat.Notebook) []string {
+	g, _ := nb.Metadata["gohpc"].(map[string]any)
+	list, _ := g["modules"].([]any)
+	var ms []string
+	for _, v := range list {
+		if m, ok := v.(string); ok && m != "" && !strings.HasPrefix(m, "-") {
+			ms = append(ms, m)
+		}
+	}
+	return ms
+}
+
+// recordModules sets the metadata's gohpc.modules to modules (sorted,
+// merged with what was there), or leaves the metadata alone when there
+// are none.
+func recordModules(nb *nbformat.Notebook, modules []string) {
+	if len(modules) == 0 {
+		return
+	}
+	seen := map[string]bool{}
+	var all []string
+	for _, m := range append(notebookModules(nb), modules...) {
+		if !seen[m] {
+			seen[m] = true
+			all = append(all, m)
+		}
+	}
+	sort.Strings(all)
+	if nb.Metadata == nil {
+		nb.Metadata = map[string]any{}
+	}
+	g, _ := nb.Metadata["gohpc"].(map[string]any)
+	if g == nil {
+		g = map[string]any{}
+	}
+	list := make([]any, len(all))
+	for i, m := range all {
+		list[i] = m
+	}
+	g["modules"] = list
+	nb.Metadata["gohpc"] = g
+}
+
+// discardOutput is a kernel.Output that drops everything: the output of
+// restoring modules is not part of any cell.
+type discardOutput struct{}
+
+func (discardOutput) Stream(name, text string)         {}
+func (discardOutput) Display(kernel.DisplayData)       {}
+func (discardOutput) UpdateDisplay(kernel.DisplayData) {}
+func (discardOutput) ClearOutput(wait bool)            {}
+func (discardOutput) Input(ctx context.Context, prompt string, password bool) (string, error) {
+	return "", kernel.ErrStdinNotAllowed
 }
