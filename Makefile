@@ -34,7 +34,7 @@ FUZZ_TARGETS := ./kernel:FuzzDecode ./kernel:FuzzParseConnectionInfo ./kernel:Fu
 
 .PHONY: all build install notebook test test-go test-e2e vet bench bench-kernel bench-hpc \
         bench-matmul bench-mpi generate clean deps-notebook deps-test deps-bench deps-browser \
-        deps-mpi test-mpi mpi fuzz bench-matmul-openblas soak
+        deps-mpi test-mpi mpi fuzz bench-matmul-openblas soak bench-native
 
 all: build
 
@@ -84,7 +84,13 @@ fuzz:
 	  $(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 5s "$${t%%:*}"; \
 	done
 
-bench: bench-kernel bench-hpc bench-matmul bench-mpi
+bench: bench-kernel bench-hpc bench-matmul bench-mpi bench-native
+
+# %%native through jupyter_client against the interpreted loop and CPython.
+bench-native: deps-bench build
+	rm -rf $(E2E_PREFIX)
+	$(BIN) install --prefix $(E2E_PREFIX) >/dev/null
+	JUPYTER_PATH=$(E2E_PREFIX)/share/jupyter $(PYTHON) e2e/bench_native.py
 
 # 10,000 executes through jupyter_client: RSS growth after warm-up,
 # goroutines, p50/p99 per thousand; fails when a bound is missed. SOAKFLAGS:
