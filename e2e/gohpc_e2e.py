@@ -5,6 +5,7 @@ The tests run against the kernelspec named by $GOHPC_KERNEL (default
 """
 import os
 import queue
+import unittest
 import time
 
 from jupyter_client.manager import start_new_kernel
@@ -89,3 +90,30 @@ def error_of(msgs):
         if m["msg_type"] == "error":
             return m["content"]
     return None
+
+
+class KernelTestCase(unittest.TestCase):
+    """One kernel per test class (started with start_kw), drained before
+    each test."""
+    start_kw = {}
+
+    @classmethod
+    def setUpClass(cls):
+        cls.km, cls.kc = start_kernel(**cls.start_kw)
+
+    @classmethod
+    def tearDownClass(cls):
+        stop_kernel(cls.km, cls.kc)
+
+    def setUp(self):
+        drain(self.kc)
+
+    def run_ok(self, code, **kw):
+        reply, msgs = execute(self.kc, code, **kw)
+        self.assertEqual(reply["status"], "ok", f"{code!r}: {reply} {error_of(msgs)}")
+        return reply, msgs
+
+    def run_error(self, code, **kw):
+        reply, msgs = execute(self.kc, code, **kw)
+        self.assertEqual(reply["status"], "error", f"{code!r} should fail: {msgs}")
+        return reply, msgs

@@ -9,31 +9,8 @@ import unittest
 import zmq
 from jupyter_client.session import Session
 
-from gohpc_e2e import (TIMEOUT, drain, error_of, execute, iopub_until_idle, result_of,
+from gohpc_e2e import (TIMEOUT, KernelTestCase, drain, error_of, execute, iopub_until_idle, result_of,
                        shell_reply, start_kernel, stdout_of, stop_kernel)
-
-
-class KernelTestCase(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.km, cls.kc = start_kernel()
-
-    @classmethod
-    def tearDownClass(cls):
-        stop_kernel(cls.km, cls.kc)
-
-    def setUp(self):
-        drain(self.kc)
-
-    def run_ok(self, code, **kw):
-        reply, msgs = execute(self.kc, code, **kw)
-        self.assertEqual(reply["status"], "ok", f"{code!r}: {reply} {error_of(msgs)}")
-        return reply, msgs
-
-    def run_error(self, code, **kw):
-        reply, msgs = execute(self.kc, code, **kw)
-        self.assertEqual(reply["status"], "error", f"{code!r} should fail: {msgs}")
-        return reply, msgs
 
 
 class TestKernelInfo(KernelTestCase):

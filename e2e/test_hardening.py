@@ -16,7 +16,7 @@ import time
 import unittest
 import uuid
 
-from gohpc_e2e import (TIMEOUT, drain, error_of, execute, iopub_until_idle, result_of,
+from gohpc_e2e import (TIMEOUT, KernelTestCase, drain, error_of, execute, iopub_until_idle, result_of,
                        shell_reply, start_kernel, stdout_of, stop_kernel)
 from hardening_util import (Prober, alive, descendants, goroutines, kernel_pid, listening_sockets,
                             percentile, processes_matching, rss_mb)
@@ -32,28 +32,14 @@ def report(*parts):
     print("[hardening]", *parts, file=sys.stderr, flush=True)
 
 
-class KernelCase(unittest.TestCase):
-    """A fresh kernel per class."""
-
-    start_kw = {}
+class KernelCase(KernelTestCase):
+    """A fresh kernel per class, with its pid and connection info."""
 
     @classmethod
     def setUpClass(cls):
-        cls.km, cls.kc = start_kernel(**cls.start_kw)
+        super().setUpClass()
         cls.pid = kernel_pid(cls.km)
         cls.info = cls.km.get_connection_info()
-
-    @classmethod
-    def tearDownClass(cls):
-        stop_kernel(cls.km, cls.kc)
-
-    def setUp(self):
-        drain(self.kc)
-
-    def run_ok(self, code, **kw):
-        reply, msgs = execute(self.kc, code, **kw)
-        self.assertEqual(reply["status"], "ok", f"{code!r}: {reply} {error_of(msgs)}")
-        return reply, msgs
 
     def assert_usable(self, expect_kept=None):
         _, msgs = self.run_ok("6 * 7")
