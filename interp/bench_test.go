@@ -32,3 +32,21 @@ func BenchmarkExecuteTrivial(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkExecuteTrivialCaptured is BenchmarkExecuteTrivial with fds 1 and
+// 2 captured, as in the kernel: the end-of-cell drain of the pipes included.
+func BenchmarkExecuteTrivialCaptured(b *testing.B) {
+	s, err := New(Options{CaptureFDs: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	out := newFakeOutput()
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := s.Execute(ctx, kernel.ExecuteRequest{Code: "1", ExecutionCount: i + 1}, out); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
