@@ -44,7 +44,7 @@
 //	go-avx2    6×8 tile in 12 YMM accumulators (AVX2 + FMA)
 //	go-generic 4×4 tile in plain Go (every CPU and architecture, and -tags purego)
 //
-// The fastest one the CPU and the OS support (CPUID and XGETBV, checked at
+// The fastest one the CPU and the OS support (golang.org/x/sys/cpu, checked at
 // init) is the default; Kernels lists them, SetKernel and Options.Kernel
 // force one.
 //

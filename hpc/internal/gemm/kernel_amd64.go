@@ -9,7 +9,6 @@ import "golang.org/x/sys/cpu"
 // cpuid reads the cache descriptors for l2Bytes; feature detection is
 // golang.org/x/sys/cpu's.
 func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
-func xgetbv() (eax, edx uint32)
 
 // cpuFeatures reports whether the CPU and the OS support the AVX-512
 // (AVX512F) and the AVX2+FMA kernels.
