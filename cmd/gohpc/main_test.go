@@ -168,6 +168,9 @@ func TestRunFailure(t *testing.T) {
 	if code != 1 || !strings.Contains(log, "stop here") || !strings.Contains(log, "1 of 2 cells failed") {
 		t.Errorf("exit %d, log:\n%s\nwant exit 1 naming the panic", code, log)
 	}
+	if strings.Contains(log, "\x1b[") {
+		t.Errorf("log to a file has colour sequences:\n%q", log)
+	}
 	code, log = runGohpc(t, dir, "run", "--allow-errors", "-q", nb)
 	if code != 1 || strings.Contains(log, " ok in ") {
 		t.Errorf("-q --allow-errors: exit %d, log:\n%s", code, log)

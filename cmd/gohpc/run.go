@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -134,8 +135,13 @@ func runNotebook(path string, opts runOptions, stdout, stderr io.Writer) int {
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer cancel()
 	var log io.Writer = stderr
+	if !isTerminal(stderr) {
+		// Tracebacks carry ANSI colours for notebooks; a batch job's log
+		// file gets plain text.
+		log = plainText{stderr}
+	}
 	if opts.quiet {
-		log = &failuresOnly{w: stderr}
+		log = &failuresOnly{w: log}
 	}
 	if err := restoreModules(ctx, nb, sess, log); err != nil {
 		fmt.Fprintf(stderr, "gohpc run: %s: %v\n", path, err)
@@ -197,6 +203,30 @@ func writeNotebook(path string, nb *nbformat.Notebook, stdout io.Writer) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// ansiEscape matches the SGR colour sequences of tracebacks.
+var ansiEscape = regexp.MustCompile("\x1b\\[[0-9;]*m")
+
+// plainText writes to w without ANSI colour sequences. Each Write must
+// hold whole sequences, as the run log's line-at-a-time writes do.
+type plainText struct{ w io.Writer }
+
+func (p plainText) Write(b []byte) (int, error) {
+	if _, err := p.w.Write(ansiEscape.ReplaceAll(b, nil)); err != nil {
+		return 0, err
+	}
+	return len(b), nil
 }
 
 // failuresOnly passes on the lines of a run log that report failures (and
