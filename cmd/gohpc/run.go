@@ -124,16 +124,6 @@ func runNotebook(path string, opts runOptions, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "gohpc run: %v\n", err)
 		return 1
 	}
-	sess, err := interp.New(interp.Options{Dir: dir})
-	if err != nil {
-		fmt.Fprintf(stderr, "gohpc run: %v\n", err)
-		return 1
-	}
-	defer sess.Close()
-	hpc.UseBLAS()
-
-	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer cancel()
 	var log io.Writer = stderr
 	if !isTerminal(stderr) {
 		// Tracebacks carry ANSI colours for notebooks; a batch job's log
@@ -143,6 +133,18 @@ func runNotebook(path string, opts runOptions, stdout, stderr io.Writer) int {
 	if opts.quiet {
 		log = &failuresOnly{w: log}
 	}
+	// The session's own diagnostics (a panic inside the interpreter, with
+	// its Go stack) go to the run's log.
+	sess, err := interp.New(interp.Options{Dir: dir, Log: stderr})
+	if err != nil {
+		fmt.Fprintf(stderr, "gohpc run: %v\n", err)
+		return 1
+	}
+	defer sess.Close()
+	hpc.UseBLAS()
+
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer cancel()
 	if err := restoreModules(ctx, nb, sess, log); err != nil {
 		fmt.Fprintf(stderr, "gohpc run: %s: %v\n", path, err)
 		return 1
