@@ -79,6 +79,17 @@ def descendants(pid):
     return found
 
 
+def cell_children(pid):
+    """Live descendants of the kernel pid other than its fatal-error witness
+    (`gohpc lastwords`, which lives as long as the kernel)."""
+    return {p for p in descendants(pid) if not cmdline(p).endswith(" lastwords")}
+
+
+def witnesses(pid):
+    """The kernel's `gohpc lastwords` children."""
+    return {p for p in descendants(pid) if cmdline(p).endswith(" lastwords")}
+
+
 def cmdline(pid):
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as f:

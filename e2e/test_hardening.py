@@ -18,8 +18,8 @@ import uuid
 
 from gohpc_e2e import (TIMEOUT, KernelTestCase, drain, error_of, execute, iopub_until_idle, result_of,
                        shell_reply, start_kernel, stdout_of, stop_kernel)
-from hardening_util import (Prober, alive, descendants, goroutines, kernel_pid, listening_sockets,
-                            percentile, processes_matching, rss_mb)
+from hardening_util import (Prober, alive, cell_children, descendants, goroutines, kernel_pid, listening_sockets,
+                            percentile, processes_matching, rss_mb, witnesses)
 import soak
 
 # Generous bounds for a loaded 2-core machine; the measured figures are reported.
@@ -237,7 +237,7 @@ class TestInterruptEverywhere(KernelCase):
         while processes_matching(f"sleep {tag}") and time.monotonic() < deadline:
             time.sleep(0.02)
         self.assertEqual(processes_matching(f"sleep {tag}"), set(), "the shell child survived the interrupt")
-        self.assertEqual(descendants(self.pid), set(), "the kernel has children left")
+        self.assertEqual(cell_children(self.pid), set(), "the kernel has children left")
 
     def test_output_flood(self):
         # The cell's writer is blocked on IOPub backpressure half the time;
@@ -358,7 +358,8 @@ class TestShutdown(unittest.TestCase):
                 self.assertLess(time.monotonic(), deadline, "the sleep never started")
                 time.sleep(0.05)
             children = descendants(pid)
-            self.assertTrue(children)
+            self.assertTrue(cell_children(pid))
+            self.assertEqual(len(witnesses(pid)), 1, "the kernel runs one fatal-error witness")
             t0 = time.monotonic()
             kc.shutdown()
             while km.is_alive() and time.monotonic() - t0 < 5:
@@ -457,13 +458,14 @@ class UnrecoverableFatal:
         self.assertIn("goroutine ", self.log)
         self.assertIn(self.FRAME, self.log)
 
-    # BUG (interp): the runtime prints its "fatal error: <why>" line to fd 2
-    # only; SetCrashOutput's copy begins after it (runtime.writeErrData copies
-    # only once the M is dying). fd 2 is the cells' captured pipe, read by the
-    # dying process: the log gets the stacks but never the reason.
-    @unittest.expectedFailure
+    # The runtime prints its "fatal error: <why>" line to fd 2 only (the
+    # copy to SetCrashOutput's file begins after it), and fd 2 is the cells'
+    # captured pipe: the kernel's witness process (internal/lastwords) copies
+    # it to the log.
     def test_log_says_why(self):
+        self.assertIn("fatal error: ", self.log)
         self.assertIn(self.CAUSE, self.log)
+        self.assertRegex(self.log, rf"process {self.pid} ended without shutting down")
 
     def test_restart_brings_it_back(self):
         self.assertIsNone(self.restart_error)

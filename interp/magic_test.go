@@ -3,6 +3,7 @@ package interp
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -105,6 +106,51 @@ func TestCaptureFDs(t *testing.T) {
 	}
 	// fd 1 is back: writing to it must not reach the cell.
 	syscall.Write(1, []byte(""))
+}
+
+// A chunk of fd 2 with the runtime's "fatal error: " line goes to the
+// original stderr as well: the process may die before the cell gets it.
+func TestCaptureFDsKeepsFatalErrorLine(t *testing.T) {
+	logFile, err := os.Create(filepath.Join(t.TempDir(), "log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logFile.Close()
+	saved, err := syscall.Dup(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { dup2(saved, 2); syscall.Close(saved) }()
+	if err := dup2(int(logFile.Fd()), 2); err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(Options{CaptureFDs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	out := newFakeOutput()
+	for _, code := range []string{
+		"import \"syscall\"\nsyscall.Write(2, []byte(\"ordinary\\n\"))",
+		"syscall.Write(2, []byte(\"fatal error: pretend\\n\"))",
+	} {
+		if r := runCellCtx(t, context.Background(), s, code, out); r.err != nil {
+			t.Fatal(r.err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	logged, _ := os.ReadFile(logFile.Name())
+	if !strings.Contains(string(logged), "fatal error: pretend\n") {
+		t.Errorf("the log got %q, not the fatal error line", logged)
+	}
+	if strings.Contains(string(logged), "ordinary") {
+		t.Errorf("ordinary stderr reached the log: %q", logged)
+	}
+	if got := out.stderr(); got != "ordinary\nfatal error: pretend\n" {
+		t.Errorf("the cells' stderr is %q", got)
+	}
 }
 
 func TestDir(t *testing.T) {

@@ -238,11 +238,22 @@ func (s *Session) overrides() yaegi.Exports {
 }
 
 // OriginalStderr returns the process's stderr before capture (kernel logs go there).
-func (s *Session) OriginalStderr() io.Writer {
+func (s *Session) OriginalStderr() *os.File {
 	if s.fds != nil {
 		return s.fds.origErr
 	}
 	return os.Stderr
+}
+
+// CapturedStderr returns the read end of the pipe that is fd 2 while
+// Options.CaptureFDs holds, or nil. The session reads it; it is exposed for
+// a process that outlives this one (see internal/lastwords) and must not be
+// read by anyone else while the session lives.
+func (s *Session) CapturedStderr() *os.File {
+	if s.fds != nil {
+		return s.fds.readers[1]
+	}
+	return nil
 }
 
 // Close restores file descriptors 1 and 2. The session must not be used after.

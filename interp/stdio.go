@@ -251,34 +251,73 @@ func captureFDs(s *Session) (*fdCapture, error) {
 		}
 		w.Close()
 		c.readers = append(c.readers, r)
-		name := "stdout"
+		name, pr := "stdout", pipeReader(consumingReader{r})
 		if fd == 2 {
 			name = "stderr"
+			if pr, err = newPeekingReader(r); err != nil {
+				c.restore()
+				return nil, err
+			}
 		}
 		c.wg.Add(1)
-		go c.forward(s, r, name)
+		go c.forward(s, pr, name)
 	}
 	c.origErr = os.NewFile(uintptr(c.saved[2]), "/dev/stderr")
 	return c, nil
 }
 
-func (c *fdCapture) forward(s *Session, r *os.File, name string) {
+// pipeReader reads a capture pipe: peek copies unread bytes into buf and
+// consume drops them once they have been passed on. Where peek leaves the
+// bytes in the pipe (Linux, for fd 2), a process that dies in between leaves
+// them to its witness.
+type pipeReader interface {
+	peek(buf []byte) (int, error)
+	consume(n int) error
+	Close() error
+}
+
+// consumingReader is a pipeReader whose peek takes the bytes out at once.
+type consumingReader struct{ *os.File }
+
+func (r consumingReader) peek(buf []byte) (int, error) { return r.Read(buf) }
+func (consumingReader) consume(int) error              { return nil }
+
+func (c *fdCapture) forward(s *Session, r pipeReader, name string) {
 	defer c.wg.Done()
+	defer r.Close()
 	buf := make([]byte, 32<<10)
 	for {
-		n, err := r.Read(buf)
+		n, err := r.peek(buf)
 		if n > 0 {
 			c.busy.Add(1)
 			if name == "stdout" {
 				s.stdout.Write(buf[:n])
 			} else {
+				c.keepFatal(buf[:n])
 				s.stderr.Write(buf[:n])
+			}
+			if cerr := r.consume(n); err == nil {
+				err = cerr
 			}
 			c.busy.Add(-1)
 		}
 		if err != nil {
 			return
 		}
+	}
+}
+
+// fatalMarker begins the Go runtime's report of an error it cannot recover
+// from ("fatal error: concurrent map writes").
+var fatalMarker = []byte("fatal error: ")
+
+// keepFatal copies a chunk read from fd 2 that holds the runtime's fatal
+// error line to the original stderr (the kernel's log) at once: the process
+// is about to die and will not live to publish the chunk to the cell. The
+// bytes it has not read yet are internal/lastwords's to save.
+func (c *fdCapture) keepFatal(chunk []byte) {
+	if bytes.Contains(chunk, fatalMarker) {
+		c.origErr.Write(chunk)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gohpc/gohpc/hpc"
+	"github.com/gohpc/gohpc/internal/lastwords"
 	"github.com/gohpc/gohpc/interp"
 	"github.com/gohpc/gohpc/kernel"
 )
@@ -73,6 +74,15 @@ func runKernel(connFile string, debug bool, stderr io.Writer) int {
 	}
 	logger := slog.New(slog.NewTextHandler(sess.OriginalStderr(), &slog.HandlerOptions{Level: level}))
 	hpc.UseBLAS()
+	// A fatal runtime error's reason goes to fd 2, the captured pipe: a
+	// witness process copies it to the log if the kernel dies.
+	if exe, err := os.Executable(); err != nil {
+		logger.Warn("no witness for fatal errors", "err", err)
+	} else if wit, err := lastwords.Start(exe, []string{"lastwords"}, sess.CapturedStderr(), sess.OriginalStderr()); err != nil {
+		logger.Warn("no witness for fatal errors", "err", err)
+	} else {
+		defer wit.Dismiss(time.Second)
+	}
 
 	k, err := kernel.New(info, sess, kernel.WithLogger(logger))
 	if err != nil {
