@@ -66,8 +66,7 @@ func (p *peekingReader) consume(n int) error {
 	return nil
 }
 
-func (p *peekingReader) Close() error {
+func (p *peekingReader) release() {
 	p.scratchR.Close()
 	p.scratchW.Close()
-	return p.src.Close()
 }

@@ -273,18 +273,20 @@ func captureFDs(s *Session) (*fdCapture, error) {
 type pipeReader interface {
 	peek(buf []byte) (int, error)
 	consume(n int) error
-	Close() error
+	release() // frees what the reader added; the pipe is fdCapture's
 }
 
 // consumingReader is a pipeReader whose peek takes the bytes out at once.
 type consumingReader struct{ *os.File }
+
+func (consumingReader) release() {}
 
 func (r consumingReader) peek(buf []byte) (int, error) { return r.Read(buf) }
 func (consumingReader) consume(int) error              { return nil }
 
 func (c *fdCapture) forward(s *Session, r pipeReader, name string) {
 	defer c.wg.Done()
-	defer r.Close()
+	defer r.release()
 	buf := make([]byte, 32<<10)
 	for {
 		n, err := r.peek(buf)
