@@ -60,9 +60,10 @@ type Session struct {
 
 	execMu sync.Mutex // one Execute at a time
 
-	in    *yaegi.Interpreter
-	ctl   *runCtl
-	decls map[string]*declared // user's top-level names
+	in      *yaegi.Interpreter
+	ctl     *runCtl
+	lastRun chan struct{}        // closed when the last exec's run has returned
+	decls   map[string]*declared // user's top-level names
 	// methods lists the methods declared on each user type; varTypes the
 	// type name of variables when their declaration tells it.
 	methods    map[string][]string
@@ -658,17 +659,26 @@ func (s *Session) compile(root ast.Node) (prog *yaegi.Program, err error) {
 			prog, err = nil, &compileError{err: fmt.Errorf("%v", r), internal: true}
 		}
 	}()
+	before := s.ctl.frame.slots()
 	prog, err = s.in.CompileAST(root)
 	if err != nil {
 		return nil, &compileError{err: err}
 	}
+	s.ctl.frame.compiled(root, before)
 	return prog, nil
 }
 
 // exec runs a compiled program, stopping it when ctx is done.
 func (s *Session) exec(ctx context.Context, prog *yaegi.Program) (reflect.Value, error) {
+	// The values the last run left in the global frame can go, unless it
+	// is still running (interrupted in native code).
+	if s.lastRun == nil || isClosed(s.lastRun) {
+		s.ctl.frame.reclaim()
+	}
+	s.ctl.frame.grow()
 	s.ctl.begin()
 	done := make(chan struct{})
+	s.lastRun = done
 	var res reflect.Value
 	var err error
 	s.overflow.Store(nil)
@@ -702,6 +712,15 @@ func (s *Session) exec(ctx context.Context, prog *yaegi.Program) (reflect.Value,
 			fmt.Fprintf(s.log, "interp: interrupted code still running after %v (blocked in native code)\n", stopGrace)
 		}
 		return reflect.Value{}, ctx.Err()
+	}
+}
+
+func isClosed(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
 	}
 }
 

@@ -9,9 +9,11 @@ import (
 // is kept in memory only, so there is one session and no earlier ones.
 const currentSession = 1
 
-// history records the input (and text/plain output) of every cell executed
-// with store_history, indexed by execution count. Not safe for concurrent
-// use; the kernel guards it with stateMu.
+// history records the input of every cell executed with store_history,
+// indexed by execution count, and the text/plain output of the last
+// outputsKept of them (older outputs read as null, as IPython's output cache
+// keeps 1000). Not safe for concurrent use; the kernel guards it with
+// stateMu.
 type history struct {
 	entries []historyEntry // line numbers 1, 2, … in order
 }
@@ -22,8 +24,15 @@ type historyEntry struct {
 	output *string
 }
 
+// outputsKept bounds the outputs history holds: a long session of large
+// results must not keep them all.
+const outputsKept = 1000
+
 func (h *history) add(line int, input string, output *string) {
 	h.entries = append(h.entries, historyEntry{line, input, output})
+	if n := len(h.entries); n > outputsKept {
+		h.entries[n-outputsKept-1].output = nil
+	}
 }
 
 // historyQuery is the content of history_request.
