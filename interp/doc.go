@@ -104,9 +104,13 @@
 //     earlier cells started too.
 //   - Fatal runtime errors cannot be recovered: concurrent map writes, a
 //     huge allocation that is not a make (append growth, strings.Repeat),
-//     running out of memory. The runtime's report goes to the kernel's
-//     stderr (the original fd 2) before the process exits; Jupyter then
-//     offers a restart.
+//     running out of memory. The runtime's report, with its "fatal error:"
+//     line, goes to the kernel's log (its original stderr; the line by way
+//     of internal/lastwords) before the process exits; Jupyter then offers
+//     a restart.
+//   - A redeclared variable is a new variable: functions compiled before
+//     the redeclaration keep reading the old one (and keep its value
+//     alive); redefine them to see the new one.
 //   - Deep recursion that panics (not the guard) unwinds in time quadratic
 //     in its depth inside yaegi: a panic 20,000 frames deep takes minutes.
 //   - Goroutines' panics are reported, not propagated: the cell that
