@@ -170,23 +170,16 @@ func (r *globalFrame) compiled(root ast.Node, before map[string]int) {
 func namesInFuncBodies(root ast.Node) map[string]bool {
 	names := map[string]bool{}
 	ast.Inspect(root, func(n ast.Node) bool {
-		var body *ast.BlockStmt
-		switch f := n.(type) {
-		case *ast.FuncDecl:
-			body = f.Body
-		case *ast.FuncLit:
-			body = f.Body
-		default:
+		body := funcBody(n)
+		if body == nil {
 			return true
 		}
-		if body != nil {
-			ast.Inspect(body, func(n ast.Node) bool {
-				if id, ok := n.(*ast.Ident); ok {
-					names[id.Name] = true
-				}
-				return true
-			})
-		}
+		ast.Inspect(body, func(n ast.Node) bool {
+			if id, ok := n.(*ast.Ident); ok {
+				names[id.Name] = true
+			}
+			return true
+		})
 		return false
 	})
 	return names

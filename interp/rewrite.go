@@ -634,19 +634,24 @@ func (r *rewriter) afterFunc(call *ast.CallExpr) {
 // guard inserts the recursion guard at the entry of every function.
 func (r *rewriter) guard(n ast.Node) {
 	ast.Inspect(n, func(n ast.Node) bool {
-		var body *ast.BlockStmt
-		switch x := n.(type) {
-		case *ast.FuncDecl:
-			body = x.Body
-		case *ast.FuncLit:
-			body = x.Body
-		}
-		if body != nil {
+		if body := funcBody(n); body != nil {
 			pos := body.Lbrace
 			body.List = append([]ast.Stmt{&ast.ExprStmt{X: rtCall("Enter", pos)}}, body.List...)
 		}
 		return true
 	})
+}
+
+// funcBody returns the body of a function declaration or literal, or nil
+// for any other node (or a declaration without a body).
+func funcBody(n ast.Node) *ast.BlockStmt {
+	switch f := n.(type) {
+	case *ast.FuncDecl:
+		return f.Body
+	case *ast.FuncLit:
+		return f.Body
+	}
+	return nil
 }
 
 // isIntKind reports whether v holds an integer.
