@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -74,17 +75,10 @@ func runKernel(connFile string, debug bool, stderr io.Writer) int {
 	}
 	logger := slog.New(slog.NewTextHandler(sess.OriginalStderr(), &slog.HandlerOptions{Level: level}))
 	hpc.UseBLAS()
-	// A fatal runtime error's reason goes to fd 2, the captured pipe: a
-	// witness process copies it to the log if the kernel dies.
-	if exe, err := os.Executable(); err != nil {
-		logger.Warn("no witness for fatal errors", "err", err)
-	} else if wit, err := lastwords.Start(exe, []string{"lastwords"}, sess.CapturedStderr(), sess.OriginalStderr()); err != nil {
-		logger.Warn("no witness for fatal errors", "err", err)
-	} else {
-		defer wit.Dismiss(time.Second)
-	}
 
-	k, err := kernel.New(info, sess, kernel.WithLogger(logger))
+	ws := &witnessed{Session: sess, logger: logger}
+	defer ws.dismiss()
+	k, err := kernel.New(info, ws, kernel.WithLogger(logger))
 	if err != nil {
 		logger.Error("cannot start the kernel", "connection_file", connFile, "err", err)
 		return 1
@@ -110,6 +104,39 @@ func runKernel(connFile string, debug bool, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// witnessed is the session with a witness for fatal errors: the runtime
+// writes a fatal error's reason to fd 2, the cells' captured pipe, which
+// dies with the kernel; the witness process copies it to the log (see
+// internal/lastwords). Only cells bring fatal errors, so the witness starts
+// with the first cell, not at launch, which stays the user's.
+type witnessed struct {
+	*interp.Session
+	logger *slog.Logger
+	once   sync.Once
+	wit    *lastwords.Witness
+}
+
+func (w *witnessed) Execute(ctx context.Context, req kernel.ExecuteRequest, out kernel.Output) (kernel.ExecuteResult, error) {
+	w.once.Do(w.start)
+	return w.Session.Execute(ctx, req, out)
+}
+
+func (w *witnessed) start() {
+	exe, err := os.Executable()
+	if err == nil {
+		w.wit, err = lastwords.Start(exe, []string{"lastwords"}, w.CapturedStderr(), w.OriginalStderr())
+	}
+	if err != nil {
+		w.logger.Warn("no witness for fatal errors", "err", err)
+	}
+}
+
+// dismiss sends the witness, if it started, away: the kernel ends cleanly.
+func (w *witnessed) dismiss() {
+	w.once.Do(func() {}) // no witness from now on
+	w.wit.Dismiss(time.Second)
 }
 
 // watchParent calls gone once the kernel's parent process (the notebook
