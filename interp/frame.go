@@ -15,19 +15,22 @@ import (
 // and frees what finished cells leave in it.
 //
 // yaegi reallocates and copies the whole frame whenever a compile adds a
-// slot, once per cell in a session, so that a cell's cost grows with the
-// session's age; grow extends it with spare capacity instead, so that
-// yaegi finds it large enough.
+// slot, about once per cell, so that a cell's cost grew with the session's
+// age; grow extends the frame with spare capacity instead, and yaegi finds
+// it large enough.
 //
-// yaegi runs a cell's top-level statements in the global frame, and every
-// value an expression computes there (the slice a make returns, a string a
-// call builds) gets a slot of its own that nothing ever clears: a long
-// session keeps every such value of every cell alive. After a cell has run
-// (and its result has been read), the globalFrame replaces the slots the cell
-// added that belong to no variable with fresh zero values. Slots of
-// variables, top level or in a top-level block (a closure may still see a
-// loop variable), are kept, as are a redeclared variable's old slots
-// (functions compiled before the redeclaration still read them).
+// Every value an expression computes at a cell's top level (the slice a
+// make returns, an element a[i] refers to) gets a slot of its own that
+// yaegi never clears: a long session kept every such value of every cell
+// alive. After a cell has run (and its result has been read), reclaim
+// replaces the slots the cell added that belong to no variable with fresh
+// zero values. Slots of variables, top level or in a top-level block (a
+// closure may still see a loop variable), are kept.
+//
+// A redeclared variable (x := … run again, as re-running a cell does) gets
+// a new slot, and functions compiled before still read the old one. The old
+// slot is released too, unless a function or closure compiled while it was
+// current mentions the variable's name.
 //
 // It reaches yaegi's unexported fields (frame, universe, scopes) through
 // reflect and unsafe; the layout is checked at construction against yaegi
@@ -60,7 +63,7 @@ func newGlobalFrame(in *yaegi.Interpreter) (*globalFrame, error) {
 		!lock.IsValid() || lock.Type() != reflect.TypeOf(sync.RWMutex{}) {
 		return nil, bad("frame")
 	}
-	r := &globalFrame{
+	gf := &globalFrame{
 		data:      (*[]reflect.Value)(unsafe.Pointer(data.UnsafeAddr())),
 		lock:      (*sync.RWMutex)(unsafe.Pointer(lock.UnsafeAddr())),
 		universe:  v.FieldByName("universe"),
@@ -68,11 +71,11 @@ func newGlobalFrame(in *yaegi.Interpreter) (*globalFrame, error) {
 		keep:      map[int]struct{}{},
 		mentioned: map[string]bool{},
 	}
-	if !r.universe.IsValid() || r.universe.Kind() != reflect.Pointer || r.universe.IsNil() ||
-		!r.scopes.IsValid() || r.scopes.Kind() != reflect.Map || r.scopes.Type().Elem() != r.universe.Type() {
+	if !gf.universe.IsValid() || gf.universe.Kind() != reflect.Pointer || gf.universe.IsNil() ||
+		!gf.scopes.IsValid() || gf.scopes.Kind() != reflect.Map || gf.scopes.Type().Elem() != gf.universe.Type() {
 		return nil, bad("Interpreter scopes")
 	}
-	st := r.universe.Type().Elem()
+	st := gf.universe.Type().Elem()
 	for name, want := range map[string]reflect.Kind{"types": reflect.Slice, "sym": reflect.Map, "child": reflect.Slice, "level": reflect.Int} {
 		if f, ok := st.FieldByName(name); !ok || f.Type.Kind() != want {
 			return nil, bad("scope." + name)
@@ -88,17 +91,17 @@ func newGlobalFrame(in *yaegi.Interpreter) (*globalFrame, error) {
 	if f, ok := sym.Type.Elem().Elem().FieldByName("index"); !ok || f.Type.Kind() != reflect.Int {
 		return nil, bad("symbol.index")
 	}
-	r.types = (*[]reflect.Type)(unsafe.Pointer(r.universe.Elem().FieldByName("types").UnsafeAddr()))
-	return r, nil
+	gf.types = (*[]reflect.Type)(unsafe.Pointer(gf.universe.Elem().FieldByName("types").UnsafeAddr()))
+	return gf, nil
 }
 
 // noteBlocks records the slots of variables in top-level blocks compiled so
 // far. Call it before those blocks are dropped from their scopes (see
 // runCtl.dropScopeChildren), with yaegi's mutex held.
-func (r *globalFrame) noteBlocks() {
-	r.eachScope(func(sc reflect.Value, depth int) {
+func (gf *globalFrame) noteBlocks() {
+	gf.eachScope(func(sc reflect.Value, depth int) {
 		if depth > 0 {
-			r.symbolSlots(sc, r.keep, r.done)
+			gf.symbolSlots(sc, gf.keep, gf.done)
 		}
 	})
 }
@@ -106,10 +109,10 @@ func (r *globalFrame) noteBlocks() {
 // grow makes the frame as long as its layout, initializing the new slots
 // as yaegi does, with spare capacity for the slots later cells add. Call it
 // before yaegi's Execute.
-func (r *globalFrame) grow() {
-	r.lock.Lock()
-	defer r.lock.Unlock()
-	data, types := *r.data, *r.types
+func (gf *globalFrame) grow() {
+	gf.lock.Lock()
+	defer gf.lock.Unlock()
+	data, types := *gf.data, *gf.types
 	if len(data) >= len(types) {
 		return
 	}
@@ -123,13 +126,13 @@ func (r *globalFrame) grow() {
 	for i, t := range types[n:] {
 		data[n+i] = reflect.New(t).Elem()
 	}
-	*r.data = data
+	*gf.data = data
 }
 
 // slots returns the frame slot of every variable of the main package.
-func (r *globalFrame) slots() map[string]int {
+func (gf *globalFrame) slots() map[string]int {
 	out := map[string]int{}
-	sc := r.scopes.MapIndex(reflect.ValueOf("main"))
+	sc := gf.scopes.MapIndex(reflect.ValueOf("main"))
 	if !sc.IsValid() || sc.IsNil() {
 		return out
 	}
@@ -147,20 +150,20 @@ func (r *globalFrame) slots() map[string]int {
 // just before it. Variables root redeclared release their old slots unless
 // a function body mentioned them since those slots were made, or mentions
 // them in root.
-func (r *globalFrame) compiled(root ast.Node, before map[string]int) {
+func (gf *globalFrame) compiled(root ast.Node, before map[string]int) {
 	inBodies := namesInFuncBodies(root)
-	for name, i := range r.slots() {
+	for name, i := range gf.slots() {
 		old, had := before[name]
 		switch {
 		case !had:
-			r.mentioned[name] = inBodies[name]
+			gf.mentioned[name] = inBodies[name]
 		case old != i:
-			if !r.mentioned[name] && !inBodies[name] {
-				r.released = append(r.released, old)
+			if !gf.mentioned[name] && !inBodies[name] {
+				gf.released = append(gf.released, old)
 			}
-			r.mentioned[name] = inBodies[name]
+			gf.mentioned[name] = inBodies[name]
 		case inBodies[name]:
-			r.mentioned[name] = true
+			gf.mentioned[name] = true
 		}
 	}
 }
@@ -188,30 +191,30 @@ func namesInFuncBodies(root ast.Node) map[string]bool {
 // reclaim zeroes the slots added since the last call that belong to no
 // variable, and the released slots of redeclared variables. Call it only when no cell code is running: the slots are
 // replaced without the frame's users knowing.
-func (r *globalFrame) reclaim() {
-	r.lock.Lock()
-	defer r.lock.Unlock()
-	data, types := *r.data, *r.types
+func (gf *globalFrame) reclaim() {
+	gf.lock.Lock()
+	defer gf.lock.Unlock()
+	data, types := *gf.data, *gf.types
 	end := min(len(data), len(types))
-	for _, i := range r.released {
+	for _, i := range gf.released {
 		if i < end && data[i].IsValid() {
 			data[i] = reflect.New(types[i]).Elem()
 		}
 	}
-	r.released = r.released[:0]
-	if r.done >= end {
+	gf.released = gf.released[:0]
+	if gf.done >= end {
 		return
 	}
 	named := map[int]struct{}{}
-	r.eachScope(func(sc reflect.Value, depth int) {
+	gf.eachScope(func(sc reflect.Value, depth int) {
 		if depth == 0 {
-			r.symbolSlots(sc, named, r.done)
+			gf.symbolSlots(sc, named, gf.done)
 		}
 	})
-	for i := r.done; i < end; i++ {
+	for i := gf.done; i < end; i++ {
 		_, isVar := named[i]
-		_, isBlockVar := r.keep[i]
-		delete(r.keep, i)
+		_, isBlockVar := gf.keep[i]
+		delete(gf.keep, i)
 		// Any slot may hold memory: an int's Value may point into a
 		// slice (big[0] in big[0] = 1).
 		if isVar || isBlockVar || !data[i].IsValid() {
@@ -219,13 +222,13 @@ func (r *globalFrame) reclaim() {
 		}
 		data[i] = reflect.New(types[i]).Elem()
 	}
-	r.done = end
+	gf.done = end
 }
 
 // eachScope calls f with the universe, every package scope and their
 // blocks in the global frame (depth is 0 for the first two), not with
 // function scopes, which have frames of their own.
-func (r *globalFrame) eachScope(f func(sc reflect.Value, depth int)) {
+func (gf *globalFrame) eachScope(f func(sc reflect.Value, depth int)) {
 	var walk func(sc reflect.Value, depth int)
 	walk = func(sc reflect.Value, depth int) {
 		if sc.IsNil() || sc.Elem().FieldByName("level").Int() != 0 {
@@ -237,15 +240,15 @@ func (r *globalFrame) eachScope(f func(sc reflect.Value, depth int)) {
 			walk(children.Index(i), depth+1)
 		}
 	}
-	walk(r.universe, 0)
-	for it := r.scopes.MapRange(); it.Next(); {
+	walk(gf.universe, 0)
+	for it := gf.scopes.MapRange(); it.Next(); {
 		walk(it.Value(), 0)
 	}
 }
 
 // symbolSlots adds the frame slots of sc's symbols, from slot from on, to
 // set.
-func (r *globalFrame) symbolSlots(sc reflect.Value, set map[int]struct{}, from int) {
+func (gf *globalFrame) symbolSlots(sc reflect.Value, set map[int]struct{}, from int) {
 	for it := sc.Elem().FieldByName("sym").MapRange(); it.Next(); {
 		if s := it.Value(); !s.IsNil() {
 			if i := int(s.Elem().FieldByName("index").Int()); i >= from {
