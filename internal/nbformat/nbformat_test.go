@@ -3,6 +3,7 @@ package nbformat
 import (
 	"bytes"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -59,9 +60,28 @@ func TestReadErrors(t *testing.T) {
 }
 
 func FuzzRead(f *testing.F) {
-	seed, _ := os.ReadFile("testdata/jupyter-written.ipynb")
-	f.Add(seed)
-	f.Add([]byte(`{"nbformat": 4, "cells": [{"cell_type": "code", "source": ["a\n", "b"], "outputs": [{"output_type": "stream", "text": ["x"]}]}]}`))
+	// Real notebooks: one Jupyter wrote, and the workshop's.
+	files, _ := filepath.Glob("../../notebooks/*.ipynb")
+	for _, name := range append([]string{"testdata/jupyter-written.ipynb"}, files...) {
+		if seed, err := os.ReadFile(name); err == nil {
+			f.Add(seed)
+		}
+	}
+	// Shapes the reader must take or refuse cleanly.
+	for _, seed := range []string{
+		`{"nbformat": 4, "cells": [{"cell_type": "code", "source": ["a\n", "b"], "outputs": [{"output_type": "stream", "text": ["x"]}]}]}`,
+		`{"nbformat": 4, "nbformat_minor": 5, "metadata": {"kernelspec": {"name": "gohpc"}}, "cells": [{"id": "a1", "cell_type": "markdown", "source": "# T", "attachments": {"i.png": {"image/png": "AA=="}}}, {"id": "r", "cell_type": "raw", "source": []}]}`,
+		`{"nbformat": 4, "cells": [{"cell_type": "code", "execution_count": null, "metadata": {"tags": ["raises-exception"]}, "source": "x", "outputs": [{"output_type": "error", "ename": "E", "evalue": "v", "traceback": ["t"]}, {"output_type": "display_data", "data": {"text/plain": ["1", "2"]}, "metadata": {}}, {"output_type": "execute_result", "execution_count": 3, "data": {"image/png": "AA=="}, "metadata": {}}]}]}`,
+		`{"nbformat": 3, "worksheets": []}`,
+		`{"nbformat": 4, "cells": null}`,
+		`{"nbformat": 4, "cells": [{"cell_type": "code", "source": 7}]}`,
+		`{"nbformat": 4, "cells": [{"source": "no type"}]}`,
+		`{"nbformat": 4, "cells": [{"cell_type": "code", "source": "\u00e9\u4e2d\ud83d\ude00", "outputs": []}]}`,
+		`[]`,
+		``,
+	} {
+		f.Add([]byte(seed))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		nb, err := Read(bytes.NewReader(data))
 		if err != nil {
