@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import queue
+import signal
 import subprocess
 import sys
 import tempfile
@@ -501,6 +502,33 @@ class TestNativeOutOfMemory(UnrecoverableFatal, unittest.TestCase):
     CODE = "mat.NewDense(1<<20, 1<<20, nil)"
     CAUSE = "out of memory"
     FRAME = "mat.NewDense"
+
+
+class TestKilledKernelLog(unittest.TestCase):
+    """A kernel killed outright (the out-of-memory killer's SIGKILL) writes
+    nothing itself; its witness says that it ended, so the log is not
+    silent, and leaves with it."""
+
+    def test_witness_notes_the_death(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            log_path = os.path.join(tmp, "kernel.log")
+            with open(log_path, "w") as log_file:
+                km, kc = start_kernel(stderr=log_file)
+                try:
+                    pid = kernel_pid(km)
+                    execute(kc, "x := 1")
+                    witness = witnesses(pid)
+                    self.assertEqual(len(witness), 1, "no witness after the first cell")
+                    os.kill(pid, signal.SIGKILL)
+                    deadline = time.monotonic() + 10
+                    while (km.is_alive() or any(alive(p) for p in witness)) and time.monotonic() < deadline:
+                        time.sleep(0.02)
+                    self.assertFalse(any(alive(p) for p in witness), "the witness outlived the kernel")
+                finally:
+                    stop_kernel(km, kc)
+            with open(log_path, errors="replace") as f:
+                log = f.read()
+        self.assertIn(f"process {pid} ended without shutting down and left nothing unread", log)
 
 
 class TestCellSyntax(KernelCase):
