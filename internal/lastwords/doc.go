@@ -16,6 +16,8 @@
 // MaxSaved bytes, to the log it was given, under a line naming the dead
 // process, and exits.
 //
-// The witness ignores SIGINT, SIGTERM and SIGHUP, which Jupyter sends to
-// the kernel's whole process group; it leaves with the process it watches.
+// The witness runs in a process group of its own and ignores SIGINT,
+// SIGTERM and SIGHUP: Jupyter signals, and at last kills, the kernel's
+// process group, and the witness must outlive the kernel to speak. It
+// leaves with the process it watches: the lifeline's end is its end.
 package lastwords

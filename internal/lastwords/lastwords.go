@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"regexp"
+	"strconv"
 	"syscall"
 	"time"
 )
@@ -24,6 +25,11 @@ const (
 	lifelineFD = 4 // read end of the lifeline; the watched process holds the write end
 )
 
+// watchedEnv names the watched process's pid in the witness's environment:
+// by the time the witness reads its parent's pid, a parent killed at once
+// may already be gone.
+const watchedEnv = "GOHPC_LASTWORDS_PID"
+
 // dismissal is the byte Dismiss writes before closing the lifeline.
 const dismissal = 'q'
 
@@ -36,7 +42,7 @@ type Witness struct {
 // Start launches name with args as the witness of the calling process;
 // that command must call Serve. captured is the read end of the pipe that
 // is the process's fd 2; log receives the last words (the process's
-// original stderr). The witness shares the caller's process group.
+// original stderr). The witness runs in a process group of its own.
 func Start(name string, args []string, captured, log *os.File) (*Witness, error) {
 	if captured == nil || log == nil {
 		return nil, errors.New("lastwords: no captured pipe or log to watch")
@@ -49,6 +55,10 @@ func Start(name string, args []string, captured, log *os.File) (*Witness, error)
 	cmd := exec.Command(name, args...)
 	cmd.ExtraFiles = []*os.File{captured, r} // fds 3 and 4: see capturedFD, lifelineFD
 	cmd.Stderr = log
+	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%d", watchedEnv, os.Getpid()))
+	// A group of its own: Jupyter signals (and at last kills) the kernel's
+	// process group, and the witness must outlive the kernel to speak.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("lastwords: starting the witness: %w", err)
@@ -76,10 +86,13 @@ func (w *Witness) Dismiss(timeout time.Duration) {
 // process that started it dies, copies what is left in the captured pipe
 // (fd 3) to log. It returns the exit code for the witness process.
 func Serve(log io.Writer) int {
-	// Jupyter signals the kernel's process group: an interrupt or a
-	// termination is for the kernel, and the witness must outlive it.
+	// Signals are for the kernel, and the witness must outlive it (Start
+	// also puts it in a process group of its own).
 	signal.Ignore(syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
-	watched := os.Getppid()
+	watched, err := strconv.Atoi(os.Getenv(watchedEnv))
+	if err != nil {
+		watched = os.Getppid()
+	}
 	if !isPipe(lifelineFD) || !isPipe(capturedFD) {
 		fmt.Fprintln(log, "gohpc lastwords: fds 3 and 4 are not the captured pipe and the lifeline; the kernel starts this command")
 		return 2
