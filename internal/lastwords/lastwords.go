@@ -119,7 +119,7 @@ func report(log io.Writer, pid int, left []byte, err error) {
 		fmt.Fprintf(log, "gohpc: process %d ended without shutting down; its captured stderr could not be read: %v\n", pid, err)
 	case len(left) == 0:
 		fmt.Fprintf(log, "gohpc: process %d ended without shutting down and left nothing unread on stderr "+
-			"(killed by a signal, perhaps the out-of-memory killer?)\n", pid)
+			"(killed by a signal: a forced restart or shutdown, or the out-of-memory killer)\n", pid)
 	default:
 		words, stacks := splitStacks(left)
 		fmt.Fprintf(log, "gohpc: process %d ended without shutting down; the last it wrote to stderr:\n", pid)
