@@ -23,6 +23,9 @@
 //     different declaration gets a fresh internal name (Tᐧ2, a letter, so it
 //     keeps T's export) and every later reference to T means the new one;
 //     values made before keep the old type. Errors show the user's name.
+//     What a finished cell leaves in yaegi's global frame (temporaries, a
+//     redeclared variable's old value) is released (see globalFrame), so
+//     re-running a cell does not pile up memory.
 //   - Any standard-library package can be imported in any cell, as can
 //     gonum, gonum/plot, hpc and display (interp/symbols). A package used
 //     without an import is imported automatically (fmt.Println needs no
