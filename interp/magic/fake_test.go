@@ -9,27 +9,8 @@ import (
 	"time"
 
 	"github.com/gohpc/gohpc/display"
+	"github.com/gohpc/gohpc/internal/testclock"
 )
-
-// fakeClock is the Executor's clock in tests: it moves only when told.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock { return &fakeClock{t: time.Unix(1700000000, 0)} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // call is one Run or Compile the fake session received.
 type call struct {
@@ -48,7 +29,7 @@ type fakeSession struct {
 	assigns []string
 	resets  int
 	workers int
-	clock   *fakeClock
+	clock   *testclock.Clock
 	// cost is the clock time one execution of code takes (nil: none).
 	cost func(code string, workers int) time.Duration
 	// result returns Run's value and error (nil: nil, nil).

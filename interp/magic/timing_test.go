@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gohpc/gohpc/display"
+	"github.com/gohpc/gohpc/internal/testclock"
 )
 
 func TestTimeitResultString(t *testing.T) {
@@ -90,7 +91,7 @@ func TestTimeitCalibration(t *testing.T) {
 		{50 * time.Microsecond, 10000, "50 µs ± 0 ns per loop (mean ± std. dev. of 7 runs, 10,000 loops each)\n"},
 	} {
 		t.Run(tc.per.String(), func(t *testing.T) {
-			clock := newFakeClock()
+			clock := testclock.New()
 			s := &fakeSession{clock: clock, cost: func(string, int) time.Duration { return tc.per }}
 			out := &fakeOut{}
 			if _, err := run(context.Background(), s, "%timeit f()", out); err != nil {
@@ -115,7 +116,7 @@ func TestTimeitCalibration(t *testing.T) {
 }
 
 func TestTimeitOptions(t *testing.T) {
-	clock := newFakeClock()
+	clock := testclock.New()
 	s := &fakeSession{clock: clock, cost: func(string, int) time.Duration { return time.Microsecond }}
 	out := &fakeOut{}
 	v, err := run(context.Background(), s, "%timeit -n 5 -r 3 -p 2 -o f()", out)
@@ -154,7 +155,7 @@ func TestTimeitOptions(t *testing.T) {
 }
 
 func TestTimeitWarningAndCompileTime(t *testing.T) {
-	clock := newFakeClock()
+	clock := testclock.New()
 	n := 0
 	s := &fakeSession{clock: clock, cost: func(string, int) time.Duration {
 		n++
@@ -175,7 +176,7 @@ func TestTimeitWarningAndCompileTime(t *testing.T) {
 }
 
 func TestTimeitCell(t *testing.T) {
-	clock := newFakeClock()
+	clock := testclock.New()
 	s := &fakeSession{clock: clock, cost: func(code string, _ int) time.Duration {
 		if code == "xs := make([]int, 9)" {
 			return time.Second // setup: not timed
@@ -200,7 +201,7 @@ func TestTimeitCell(t *testing.T) {
 }
 
 func TestTimeitErrors(t *testing.T) {
-	s := &fakeSession{clock: newFakeClock()}
+	s := &fakeSession{clock: testclock.New()}
 	compileErr := errors.New("1:3: undefined: g")
 	s.compileErr = compileErr
 	if _, err := run(context.Background(), s, "%timeit g()", &fakeOut{}); !errors.Is(err, compileErr) {
@@ -311,7 +312,7 @@ func TestTime(t *testing.T) {
 }
 
 func TestScaling(t *testing.T) {
-	clock := newFakeClock()
+	clock := testclock.New()
 	s := &fakeSession{clock: clock, workers: 8, cost: func(_ string, w int) time.Duration {
 		// Perfect scaling up to 2 workers, none beyond.
 		return 120 * time.Millisecond / time.Duration(min(w, 2))

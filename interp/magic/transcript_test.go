@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gohpc/gohpc/internal/testclock"
 )
 
 // TestTranscripts runs the cells of testdata/transcripts/*.txt and matches
@@ -33,7 +35,7 @@ func TestTranscripts(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			clock := newFakeClock()
+			clock := testclock.New()
 			s := &fakeSession{clock: clock, workers: 4, cost: sleepCost,
 				vars: []Var{{"n", "int", 3}, {"xs", "[]float64", []float64{1, 2}}}}
 			e := &Executor{Session: s, Now: clock.Now}

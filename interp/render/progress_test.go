@@ -7,26 +7,8 @@ import (
 	"time"
 
 	"github.com/gohpc/gohpc/display"
+	"github.com/gohpc/gohpc/internal/testclock"
 )
-
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock { return &fakeClock{t: time.Unix(1700000000, 0)} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 type event struct {
 	update bool
@@ -35,7 +17,7 @@ type event struct {
 }
 
 type recSink struct {
-	clock  *fakeClock
+	clock  *testclock.Clock
 	mu     sync.Mutex
 	events []event
 }
@@ -55,7 +37,7 @@ func (s *recSink) UpdateDisplay(d display.Data) {
 func (s *recSink) ClearOutput(bool) {}
 
 func TestProgressThrottled(t *testing.T) {
-	clock := newFakeClock()
+	clock := testclock.New()
 	sink := &recSink{clock: clock}
 	p := NewProgress(sink, WithClock(clock.Now), WithUnits(map[string]string{"Locate": "events"}))
 	const total = 256
@@ -115,7 +97,7 @@ func TestProgressThrottled(t *testing.T) {
 }
 
 func TestProgressQuickTaskShowsNothing(t *testing.T) {
-	clock := newFakeClock()
+	clock := testclock.New()
 	sink := &recSink{clock: clock}
 	p := NewProgress(sink, WithClock(clock.Now))
 	for done := 1; done <= 10; done++ {
@@ -129,7 +111,7 @@ func TestProgressQuickTaskShowsNothing(t *testing.T) {
 }
 
 func TestProgressRestartAndStop(t *testing.T) {
-	clock := newFakeClock()
+	clock := testclock.New()
 	sink := &recSink{clock: clock}
 	p := NewProgress(sink, WithClock(clock.Now))
 	run := func(total, upto int) {
@@ -155,7 +137,7 @@ func TestProgressRestartAndStop(t *testing.T) {
 }
 
 func TestProgressConcurrent(t *testing.T) {
-	clock := newFakeClock()
+	clock := testclock.New()
 	sink := &recSink{clock: clock}
 	p := NewProgress(sink, WithClock(clock.Now))
 	var wg sync.WaitGroup
