@@ -24,10 +24,8 @@ type runCtl struct {
 	done       *chan struct{}
 	cancelChan *bool
 	roots      *[]unsafe.Pointer // yaegi's list of every compiled tree, kept for its debugger only
-	universe   reflect.Value     // *scope: yaegi's outermost scope
-	scopes     reflect.Value     // map[string]*scope: package scopes, by import path
 
-	frame *globalFrame // the global frame; notes each cell's blocks before they are dropped
+	frame *globalFrame // the global frame; forgets each cell's blocks as the cell starts
 
 	mu      sync.Mutex
 	current chan struct{} // the done channel of the current run, nil once closed
@@ -67,38 +65,10 @@ func newRunCtl(in *yaegi.Interpreter) (*runCtl, error) {
 		return nil, fmt.Errorf("interp: yaegi's Interpreter has no field roots of pointers (unsupported yaegi version)")
 	}
 	c.roots = (*[]unsafe.Pointer)(unsafe.Pointer(r.UnsafeAddr()))
-	// Every block a cell compiles (a loop, a function body) adds a child to
-	// its package's scope, kept, with the block's tree, for the debugger
-	// only: those lists are dropped too.
-	c.universe, c.scopes = v.FieldByName("universe"), v.FieldByName("scopes")
-	if !c.universe.IsValid() || c.universe.Kind() != reflect.Pointer || !c.scopes.IsValid() ||
-		c.scopes.Kind() != reflect.Map || c.scopes.Type().Elem() != c.universe.Type() {
-		return nil, fmt.Errorf("interp: yaegi's Interpreter has no scopes (unsupported yaegi version)")
-	}
-	if ch, ok := c.universe.Type().Elem().FieldByName("child"); !ok || ch.Type.Kind() != reflect.Slice ||
-		ch.Type.Elem() != c.universe.Type() {
-		return nil, fmt.Errorf("interp: yaegi's scope has no child scopes (unsupported yaegi version)")
-	}
 	if c.frame, err = newGlobalFrame(in); err != nil {
 		return nil, err
 	}
 	return c, nil
-}
-
-// dropScopeChildren empties the child lists of the universe and of every
-// package scope. Called with yaegi's mutex held.
-func (c *runCtl) dropScopeChildren() {
-	drop := func(sc reflect.Value) {
-		if sc.IsNil() {
-			return
-		}
-		f := sc.Elem().FieldByName("child")
-		*(*[]unsafe.Pointer)(unsafe.Pointer(f.UnsafeAddr())) = nil
-	}
-	drop(c.universe)
-	for it := c.scopes.MapRange(); it.Next(); {
-		drop(it.Value())
-	}
 }
 
 // begin prepares the interpreter for a cancellable run.
@@ -108,8 +78,7 @@ func (c *runCtl) begin() {
 	*c.done = ch
 	*c.cancelChan = true
 	*c.roots = nil
-	c.frame.noteBlocks()
-	c.dropScopeChildren()
+	c.frame.forgetBlocks()
 	c.mutex.Unlock()
 	c.mu.Lock()
 	c.current = ch

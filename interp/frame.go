@@ -12,7 +12,7 @@ import (
 
 // globalFrame manages yaegi's global frame, where top-level variables live
 // and a cell's top-level statements run: it grows the frame ahead of need
-// and frees what finished cells leave in it.
+// and frees what finished cells leave in it and in yaegi's scopes.
 //
 // yaegi reallocates and copies the whole frame whenever a compile adds a
 // slot, about once per cell, so that a cell's cost grew with the session's
@@ -81,6 +81,9 @@ func newGlobalFrame(in *yaegi.Interpreter) (*globalFrame, error) {
 			return nil, bad("scope." + name)
 		}
 	}
+	if f, _ := st.FieldByName("child"); f.Type.Elem() != gf.universe.Type() {
+		return nil, bad("scope.child")
+	}
 	if f, _ := st.FieldByName("types"); f.Type != reflect.TypeOf([]reflect.Type(nil)) {
 		return nil, bad("scope.types")
 	}
@@ -95,15 +98,27 @@ func newGlobalFrame(in *yaegi.Interpreter) (*globalFrame, error) {
 	return gf, nil
 }
 
-// noteBlocks records the slots of variables in top-level blocks compiled so
-// far. Call it before those blocks are dropped from their scopes (see
-// runCtl.dropScopeChildren), with yaegi's mutex held.
-func (gf *globalFrame) noteBlocks() {
+// forgetBlocks drops the blocks (a loop, a function body) that compiled
+// cells added as children of the universe and package scopes: yaegi keeps
+// them, with their trees, for its debugger only. It first records the slots
+// of the variables of top-level blocks, which reclaim keeps. Call it with
+// yaegi's mutex held.
+func (gf *globalFrame) forgetBlocks() {
 	gf.eachScope(func(sc reflect.Value, depth int) {
 		if depth > 0 {
 			gf.symbolSlots(sc, gf.keep, gf.done)
 		}
 	})
+	drop := func(sc reflect.Value) {
+		if !sc.IsNil() {
+			f := sc.Elem().FieldByName("child")
+			*(*[]unsafe.Pointer)(unsafe.Pointer(f.UnsafeAddr())) = nil
+		}
+	}
+	drop(gf.universe)
+	for it := gf.scopes.MapRange(); it.Next(); {
+		drop(it.Value())
+	}
 }
 
 // grow makes the frame as long as its layout, initializing the new slots

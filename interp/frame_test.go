@@ -1,6 +1,7 @@
 package interp
 
 import (
+	"reflect"
 	"runtime"
 	"testing"
 	"unsafe"
@@ -100,5 +101,31 @@ func TestGlobalFrameGrowsAhead(t *testing.T) {
 	}
 	if moves > 12 {
 		t.Errorf("the global frame moved %d times in %d cells", moves, cells)
+	}
+}
+
+// yaegi keeps every block a cell compiles as a child of its package's
+// scope, for its debugger; the session drops them as each cell starts.
+func TestCompiledBlocksAreForgotten(t *testing.T) {
+	s, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for range 50 {
+		mustRun(t, s, "n := 0\nfor i := 0; i < 3; i++ { if i > 0 { n += i } }\nn")
+	}
+	mustRun(t, s, "0") // starting a run forgets the blocks compiled before it
+	gf := s.ctl.frame
+	children := func(sc reflect.Value) int { return sc.Elem().FieldByName("child").Len() }
+	if n := children(gf.universe); n > 2 {
+		t.Errorf("the universe holds %d child scopes after 50 cells with loops", n)
+	}
+	main := gf.scopes.MapIndex(reflect.ValueOf("main"))
+	if !main.IsValid() {
+		t.Fatal("no main package scope")
+	}
+	if n := children(main); n > 2 {
+		t.Errorf("the main package scope holds %d child scopes after 50 cells with loops", n)
 	}
 }
