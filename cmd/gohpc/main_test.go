@@ -87,6 +87,23 @@ func TestKernelBadConnectionFile(t *testing.T) {
 	}
 }
 
+// gohpc lastwords is the kernel's to start, with the captured pipe and the
+// lifeline as fds 3 and 4; run by hand it must say so, not wait forever.
+func TestLastwordsByHand(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"lastwords"}, "the kernel starts this command"},
+		{[]string{"lastwords", "extra"}, "Usage: gohpc lastwords"},
+	} {
+		code, out := runGohpc(t, t.TempDir(), tt.args...)
+		if code != 2 || !strings.Contains(out, tt.want) {
+			t.Errorf("%v: exit %d, output %q; want exit 2 mentioning %q", tt.args, code, out, tt.want)
+		}
+	}
+}
+
 func TestKernelPortInUse(t *testing.T) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
