@@ -122,7 +122,10 @@ class TestExecute(KernelTestCase):
             return out
 
     def test_error_aborts_queued_requests(self):
-        ids = [self.kc.execute('panic("first fails")'), self.kc.execute("1"), self.kc.execute("2")]
+        # The failing cell runs long enough for the others to be queued
+        # behind it even on a loaded machine.
+        first = self.kc.execute('import "time"\ntime.Sleep(500 * time.Millisecond)\npanic("first fails")')
+        ids = [first, self.kc.execute("1"), self.kc.execute("2")]
         replies = [shell_reply(self.kc, i)["content"] for i in ids]
         self.assertEqual([r["status"] for r in replies], ["error", "aborted", "aborted"])
         self.run_ok("5")  # the queue resumes afterwards

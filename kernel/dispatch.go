@@ -141,7 +141,7 @@ func (k *Kernel) handleExecute(r *request) {
 		return
 	}
 	k.stateMu.Lock()
-	aborted := r.seq != 0 && r.seq <= k.abortUpTo
+	aborted := k.abort.covers(r)
 	k.stateMu.Unlock()
 	if aborted {
 		k.log.Info("aborting queued execute_request after an error", "msg_id", r.msg.header.MsgID)
@@ -229,17 +229,10 @@ func (k *Kernel) handleExecute(r *request) {
 		tb = []string{}
 	}
 	if stopOnError && !c.Silent {
-		// As ipykernel does: execute requests queued while the cell ran
-		// are answered "aborted"; later ones run again. The mark is set
-		// before the reply goes out, so a request the client sends after
-		// seeing the error reply is never aborted; requests the transport
-		// received but the readers had not yet queued count as queued.
 		k.settleInboxes()
 		last := k.shellQ.lastSeq()
 		k.stateMu.Lock()
-		if last > k.abortUpTo {
-			k.abortUpTo = last
-		}
+		k.abort.set(last, time.Now(), k.cfg.abortWindow)
 		k.stateMu.Unlock()
 	}
 	k.reply(r, "execute_reply", executeErrorContent{"error", count, cerr.Name, cerr.Value, tb, map[string]any{}, []map[string]any{}},

@@ -66,10 +66,12 @@
 //     requests take a priority lane ahead of queued output, so control
 //     replies never wait for a flood of output or a stalled subscriber.
 //   - execution_count grows only for store_history (never when silent);
-//     silent cells publish nothing but busy and idle. After a cell fails,
-//     execute requests already received are answered "aborted" (unless
-//     their stop_on_error is false); the mark is set before the error reply
-//     goes out, so a request sent after seeing it runs.
+//     silent cells publish nothing but busy and idle. After a cell fails
+//     (and its stop_on_error is not false), execute requests already
+//     received, or sent before the error and arriving within 500 ms by
+//     their header date, are answered "aborted"; the mark is set before the
+//     error reply goes out, so a request sent after seeing it runs (see
+//     abortMark).
 //   - Interrupt (interrupt_request, or a SIGINT handler calling Interrupt)
 //     cancels the running cell's context and nothing else. Panics in any
 //     Interpreter method are recovered and reported; no request, frame or

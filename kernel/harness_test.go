@@ -222,8 +222,14 @@ func (h *harness) decode(frames [][]byte) msg {
 // returns its msg_id.
 func (h *harness) send(ch channel, id, msgType string, content any) string {
 	h.t.Helper()
+	return h.sendDated(ch, id, msgType, content, time.Now().UTC().Format(time.RFC3339Nano))
+}
+
+// sendDated is send with the header date given.
+func (h *harness) sendDated(ch channel, id, msgType string, content any, date string) string {
+	h.t.Helper()
 	msgID := newUUID()
-	hdr, _ := json.Marshal(header{MsgID: msgID, Session: "client-session", Username: "client", Date: time.Now().UTC().Format(time.RFC3339Nano), MsgType: msgType, Version: "5.3"})
+	hdr, _ := json.Marshal(header{MsgID: msgID, Session: "client-session", Username: "client", Date: date, MsgType: msgType, Version: "5.3"})
 	c, err := json.Marshal(content)
 	if err != nil {
 		h.t.Fatal(err)

@@ -51,7 +51,7 @@ type Kernel struct {
 
 	stateMu   sync.Mutex
 	execCount int
-	abortUpTo uint64 // execute requests with seq <= abortUpTo are aborted
+	abort     abortMark // which execute requests a failed cell aborts
 	hist      history
 
 	received [3]atomic.Uint64 // messages routed by each reader (shell, control, stdin)
@@ -81,6 +81,7 @@ type config struct {
 	streamBuffer  int
 	username      string
 	shutdownGrace time.Duration
+	abortWindow   time.Duration // see abortMark
 }
 
 // Option configures a Kernel.
@@ -150,6 +151,7 @@ func defaultConfig() config {
 		streamChunk:   64 << 10,
 		streamBuffer:  1 << 20,
 		shutdownGrace: 800 * time.Millisecond,
+		abortWindow:   500 * time.Millisecond,
 	}
 }
 
@@ -525,8 +527,9 @@ func (k *Kernel) statusMsg(state string, parent *message) [][]byte {
 type request struct {
 	ch      channel // where the reply goes
 	msg     *message
-	seq     uint64 // order of arrival on the shell queue
-	control bool   // served by the control goroutine, not the shell's
+	seq     uint64    // order of arrival on the shell queue
+	arrived time.Time // when the reader routed it
+	control bool      // served by the control goroutine, not the shell's
 	replied bool
 }
 
@@ -574,7 +577,7 @@ func (k *Kernel) receive(ch channel, frames [][]byte) {
 		}
 		return
 	}
-	r := &request{ch: ch, msg: m}
+	r := &request{ch: ch, msg: m, arrived: time.Now()}
 	switch ch {
 	case shellChannel:
 		k.shellQ.push(r)
