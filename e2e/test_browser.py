@@ -1,7 +1,9 @@
 """A real browser: Jupyter Notebook (Debian's jupyter-notebook) on a loopback
 port with a token, and Debian's headless Chromium driven by playwright-core,
-running every cell of 04-grid-locator from the Cell menu. On failure the
+running every cell of 04-grid-locator from the Cell menu, and Run All of a
+notebook whose failing cell must stop the cells after it. On failure the
 screenshot and the server log are kept and named."""
+import json
 import os
 import shutil
 import socket
@@ -64,14 +66,34 @@ class BrowserTest(unittest.TestCase):
         self.log.close()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
-    def test_run_all_cells_of_the_locator_notebook(self):
-        shot = os.path.join(ARTIFACTS, "04-grid-locator.png")
-        url = f"http://127.0.0.1:{self.port}/notebooks/{NOTEBOOK}?token={self.token}"
-        proc = subprocess.run(["node", os.path.join(BROWSER_DIR, "run_notebook.mjs"), url, shot, "240"],
-                              capture_output=True, text=True, timeout=400)
+    def run_all(self, notebook, check, timeout=240):
+        shot = os.path.join(ARTIFACTS, notebook.replace(".ipynb", ".png"))
+        url = f"http://127.0.0.1:{self.port}/notebooks/{notebook}?token={self.token}"
+        proc = subprocess.run(["node", os.path.join(BROWSER_DIR, "run_notebook.mjs"), url, shot, str(timeout), check],
+                              capture_output=True, text=True, timeout=timeout + 160)
         self.assertEqual(proc.returncode, 0,
                          f"{proc.stdout}{proc.stderr}\nscreenshot: {shot}\nserver log: {self.log_path}")
         self.assertIn("ok:", proc.stdout)
+        return proc.stdout
+
+    def test_run_all_cells_of_the_locator_notebook(self):
+        self.run_all(NOTEBOOK, "clean")
+
+    def test_run_all_stops_at_a_failing_cell(self):
+        # The failing cell runs for a while first, so that the browser has
+        # sent every request of Run All before the error: the kernel aborts
+        # those it had queued or that were sent before the error, and cannot
+        # tell a request made later from one sent after seeing the error.
+        sources = ['import "time"\nx := 1', 'time.Sleep(time.Second)\npanic("stop here")',
+                   "x = 2", "x = 3", 'println("after the error")']
+        nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {
+            "kernelspec": {"display_name": "Go (gohpc)", "language": "go", "name": "gohpc"}},
+            "cells": [{"cell_type": "code", "id": f"cell-{i}", "metadata": {}, "execution_count": None,
+                       "outputs": [], "source": src} for i, src in enumerate(sources)]}
+        with open(os.path.join(self.tmp, "notebooks", "stops-at-error.ipynb"), "w") as f:
+            json.dump(nb, f)
+        out = self.run_all("stops-at-error.ipynb", "stops-at-error", timeout=60)
+        self.assertIn("cell 1 failed, 3 later cell(s) aborted, x = 1", out)
 
 
 if __name__ == "__main__":
