@@ -77,11 +77,13 @@ class TestSoakShort(KernelCase):
     # What a cell leaves for good: its source positions (yaegi's FileSet)
     # and its frame slots, about 0.6 KiB. Dropped: its syntax tree and
     # blocks, and the values of its temporaries and redeclared variables
-    # (interp/frame.go); once about 5 KiB per execute.
+    # (interp/frame.go); once about 5 KiB per execute. Measured 0.6-0.8 KiB
+    # here; the bound leaves room for noise and still fails on any of that.
     def test_live_heap_flat(self):
         base, last = self.rows[0], self.rows[-1]
         per_execute = (last["heap"] - base["heap"]) * 1024 / (last["upto"] - base["upto"])
-        self.assertLess(per_execute, 1.0, f"live heap grows {per_execute:.2f} KiB per execute")
+        report(f"short soak: live heap +{per_execute:.2f} KiB per execute")
+        self.assertLess(per_execute, 1.5, f"live heap grows {per_execute:.2f} KiB per execute")
 
 
 class TestFlood(KernelCase):
