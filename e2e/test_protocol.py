@@ -34,6 +34,7 @@ class GohpcKernelTests(jupyter_kernel_test.KernelTests):
     code_history_pattern = "6?7"
     supported_history_operations = ("tail", "range", "search")
     code_inspect_sample = "fmt.Println"
+    code_page_something = "strings.Split?"
     code_display_data = [
         {"code": 'display.Display(display.HTML("<b>bold</b>"))', "mime": "text/html"},
         {"code": 'display.Display(display.Markdown("*it*"))', "mime": "text/markdown"},

@@ -196,7 +196,7 @@ func (s *Session) IsComplete(code string) (res kernel.IsCompleteResult) {
 			res = kernel.IsCompleteResult{Status: "unknown"}
 		}
 	}()
-	if strings.TrimSpace(code) == "" {
+	if _, _, help := parseHelpCell(code); help || strings.TrimSpace(code) == "" {
 		return kernel.IsCompleteResult{Status: "complete"}
 	}
 	if hasMagic(code) {

@@ -79,6 +79,8 @@ func TestIsComplete(t *testing.T) {
 		"%time x := 1":              "complete",
 		"%%time\nfor {":             "complete",
 		"y := 2\n%time f(":          "complete",
+		"strings.Split?":            "complete",
+		"??x":                       "complete",
 	} {
 		if got := s.IsComplete(code); got.Status != want {
 			t.Errorf("IsComplete(%q) = %+v, want %s", code, got, want)

@@ -64,6 +64,9 @@
 //     milliseconds; Execute returns an Interrupted error at most 60 ms
 //     later and the session keeps its state. Native hpc calls stop between
 //     chunks (hpc.SetContext).
+//   - A cell holding only "name?" or "?name" (name?? for more detail) is
+//     IPython's help: Inspect's text for the name goes to the pager, as an
+//     execute_reply payload with source "page"; nothing runs.
 //
 // # Rewrites
 //

@@ -322,7 +322,7 @@ func (s *Session) KernelInfo() kernel.KernelInfo {
 		Implementation:        "gohpc",
 		ImplementationVersion: Version,
 		Banner: "gohpc " + Version + " — Go " + v + " cells interpreted by yaegi, with gonum and native parallel kernels.\n" +
-			"Magics: %lsmagic. Help: Shift-Tab on a name.",
+			"Magics: %lsmagic. Help: Shift-Tab on a name, or a cell holding name? (name?? for more).",
 		LanguageName:    "go",
 		LanguageVersion: v,
 		MimeType:        "text/x-go",
@@ -352,6 +352,9 @@ func (s *Session) Execute(ctx context.Context, req kernel.ExecuteRequest, out ke
 	}()
 	s.execMu.Lock()
 	defer s.execMu.Unlock()
+	if name, detail, ok := parseHelpCell(req.Code); ok {
+		return kernel.ExecuteResult{Payload: s.help(name, detail, out)}, nil
+	}
 
 	file := "cell"
 	if req.ExecutionCount > 0 {
