@@ -33,14 +33,17 @@ func (a *abortMark) set(seq uint64, now time.Time, window time.Duration) {
 	a.windowClose = now.Add(window)
 }
 
-// covers reports whether r is to be answered "aborted".
-func (a *abortMark) covers(r *request) bool {
+// covers reports whether r is to be answered "aborted", and why: "queued"
+// or "sent before the error" ("" when it is not).
+func (a *abortMark) covers(r *request) (why string) {
 	if r.seq != 0 && r.seq <= a.upToSeq {
-		return true
+		return "queued"
 	}
 	if a.errorAt.IsZero() || r.arrived.After(a.windowClose) {
-		return false
+		return ""
 	}
-	sent, err := time.Parse(time.RFC3339Nano, r.msg.header.Date)
-	return err == nil && sent.Before(a.errorAt)
+	if sent, err := time.Parse(time.RFC3339Nano, r.msg.header.Date); err == nil && sent.Before(a.errorAt) {
+		return "sent before the error"
+	}
+	return ""
 }

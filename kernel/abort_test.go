@@ -15,29 +15,29 @@ func TestAbortMarkCovers(t *testing.T) {
 		seq     uint64
 		arrived time.Duration // after errorAt
 		date    string
-		want    bool
+		want    string
 	}{
-		{"queued before the error", 7, -time.Millisecond, date(-time.Second), true},
-		{"queued, dated after (skewed clock)", 3, -time.Millisecond, date(time.Hour), true},
-		{"in flight: sent before the error", 8, 2 * time.Millisecond, date(-time.Millisecond), true},
-		{"sent after the error reply", 8, 2 * time.Millisecond, date(time.Millisecond), false},
-		{"sent at the same instant", 8, time.Millisecond, date(0), false},
-		{"dated before, arriving after the window", 9, 501 * time.Millisecond, date(-time.Millisecond), false},
-		{"no date", 8, time.Millisecond, "", false},
-		{"unparsable date", 8, time.Millisecond, "yesterday", false},
-		{"date with an offset", 8, time.Millisecond, errorAt.Add(-time.Millisecond).In(time.FixedZone("X", 3600)).Format(time.RFC3339Nano), true},
+		{"queued before the error", 7, -time.Millisecond, date(-time.Second), "queued"},
+		{"queued, dated after (skewed clock)", 3, -time.Millisecond, date(time.Hour), "queued"},
+		{"in flight: sent before the error", 8, 2 * time.Millisecond, date(-time.Millisecond), "sent before the error"},
+		{"sent after the error reply", 8, 2 * time.Millisecond, date(time.Millisecond), ""},
+		{"sent at the same instant", 8, time.Millisecond, date(0), ""},
+		{"dated before, arriving after the window", 9, 501 * time.Millisecond, date(-time.Millisecond), ""},
+		{"no date", 8, time.Millisecond, "", ""},
+		{"unparsable date", 8, time.Millisecond, "yesterday", ""},
+		{"date with an offset", 8, time.Millisecond, errorAt.Add(-time.Millisecond).In(time.FixedZone("X", 3600)).Format(time.RFC3339Nano), "sent before the error"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := &request{seq: tt.seq, arrived: errorAt.Add(tt.arrived), msg: &message{header: header{Date: tt.date}}}
 			if got := mark.covers(r); got != tt.want {
-				t.Errorf("covers = %v, want %v", got, tt.want)
+				t.Errorf("covers = %q, want %q", got, tt.want)
 			}
 		})
 	}
 	var unset abortMark
-	if unset.covers(&request{seq: 1, arrived: errorAt, msg: &message{header: header{Date: date(-time.Hour)}}}) {
-		t.Error("no error yet, yet a request is aborted")
+	if why := unset.covers(&request{seq: 1, arrived: errorAt, msg: &message{header: header{Date: date(-time.Hour)}}}); why != "" {
+		t.Errorf("no error yet, yet a request is aborted: %s", why)
 	}
 }
 

@@ -141,10 +141,10 @@ func (k *Kernel) handleExecute(r *request) {
 		return
 	}
 	k.stateMu.Lock()
-	aborted := k.abort.covers(r)
+	why := k.abort.covers(r)
 	k.stateMu.Unlock()
-	if aborted {
-		k.log.Info("aborting queued execute_request after an error", "msg_id", r.msg.header.MsgID)
+	if why != "" {
+		k.log.Info("aborting execute_request after an error", "why", why, "msg_id", r.msg.header.MsgID)
 		k.reply(r, "execute_reply", statusOnly{"aborted"}, statusOnly{"aborted"})
 		return
 	}
