@@ -6,6 +6,7 @@ import (
 	"go/parser"
 	"go/scanner"
 	"go/token"
+	"maps"
 	"strings"
 )
 
@@ -195,14 +196,26 @@ func (g *group) source(code, file string) string {
 // parseCell splits and parses code (starting at cell line firstLine) into
 // groups, with positions in fset naming file. The first syntax error is
 // returned as is (a scanner.ErrorList in cell positions).
-func parseCell(fset *token.FileSet, code string, firstLine int, file string) ([]*group, error) {
+//
+// generics names the generic functions the session declared before; the
+// cell's own are added to them.
+func parseCell(fset *token.FileSet, code string, firstLine int, file string, generics map[string]bool) ([]*group, error) {
 	gs := groupItems(splitItems(code, firstLine))
-	var out []*group
 	for _, g := range gs {
 		g.src = g.source(code, file)
 		if err := g.parse(fset); err != nil {
 			return nil, err
 		}
+	}
+	gc := genericCalls{funcs: generics}
+	for _, g := range gs {
+		if g.decl {
+			gc.funcs = withGenericFuncs(gc.funcs, g.file)
+		}
+	}
+	genericDefine := gc.define
+	var out []*group
+	for _, g := range gs {
 		if g.decl || len(g.body.List) != len(g.items) {
 			out = append(out, g)
 			continue
@@ -297,9 +310,64 @@ func indexesAny(values []ast.Expr, names map[string]bool) bool {
 	return found
 }
 
-// genericDefine reports whether st is `x := e` with a call of min or max
-// inside e (not e itself: `x := min(a, b)` is rewritten in place).
-func genericDefine(st ast.Stmt) bool {
+// genericCalls tells, as far as the syntax shows, which calls are of generic
+// functions: min and max, the functions of the generic standard packages
+// (cmp, maps, slices), and the generic functions in funcs.
+type genericCalls struct {
+	funcs map[string]bool
+}
+
+// genericPackages are the standard packages whose functions are generic.
+var genericPackages = map[string]bool{"cmp": true, "maps": true, "slices": true}
+
+// withGenericFuncs returns funcs (copied if it changes) with the generic
+// functions f declares added and the non-generic ones it declares removed.
+func withGenericFuncs(funcs map[string]bool, f *ast.File) map[string]bool {
+	copied := false
+	for _, d := range f.Decls {
+		fd, ok := d.(*ast.FuncDecl)
+		if !ok || fd.Recv != nil || (fd.Type.TypeParams != nil) == funcs[fd.Name.Name] {
+			continue
+		}
+		if !copied {
+			funcs, copied = maps.Clone(funcs), true
+			if funcs == nil {
+				funcs = map[string]bool{}
+			}
+		}
+		if fd.Type.TypeParams != nil {
+			funcs[fd.Name.Name] = true
+		} else {
+			delete(funcs, fd.Name.Name)
+		}
+	}
+	return funcs
+}
+
+// is reports whether call calls a generic function.
+func (gc genericCalls) is(call *ast.CallExpr) bool {
+	fun := call.Fun
+	switch ix := fun.(type) { // an explicit instantiation, f[int](…)
+	case *ast.IndexExpr:
+		fun = ix.X
+	case *ast.IndexListExpr:
+		fun = ix.X
+	}
+	switch f := fun.(type) {
+	case *ast.Ident:
+		return f.Obj == nil && (f.Name == "min" || f.Name == "max" || gc.funcs[f.Name])
+	case *ast.SelectorExpr:
+		pkg, ok := f.X.(*ast.Ident)
+		return ok && pkg.Obj == nil && genericPackages[pkg.Name]
+	}
+	return false
+}
+
+// define reports whether st is `x := e` with a call of a generic function
+// in e: yaegi cannot type a global from such an expression (see
+// Session.runGenericDefine). `x := min(a, b)` alone is left to the rewrite
+// of min and max.
+func (gc genericCalls) define(st ast.Stmt) bool {
 	as, ok := st.(*ast.AssignStmt)
 	if !ok || as.Tok != token.DEFINE || len(as.Lhs) != 1 || len(as.Rhs) != 1 {
 		return false
@@ -317,10 +385,8 @@ func genericDefine(st ast.Stmt) bool {
 		if _, ok := n.(*ast.FuncLit); ok {
 			return false
 		}
-		if call, ok := n.(*ast.CallExpr); ok {
-			if id, ok := call.Fun.(*ast.Ident); ok && id.Obj == nil && (id.Name == "min" || id.Name == "max") {
-				found = true
-			}
+		if call, ok := n.(*ast.CallExpr); ok && gc.is(call) {
+			found = true
 		}
 		return !found
 	})

@@ -253,7 +253,7 @@ func (s *Session) IsComplete(code string) (res kernel.IsCompleteResult) {
 		last != token.SEMICOLON && last != token.INC && last != token.DEC) || last == token.FUNC {
 		return kernel.IsCompleteResult{Status: "incomplete", Indent: ""}
 	}
-	gs, err := parseCell(token.NewFileSet(), code, 1, cellFile)
+	gs, err := parseCell(token.NewFileSet(), code, 1, cellFile, nil)
 	if err != nil {
 		return kernel.IsCompleteResult{Status: "invalid"}
 	}

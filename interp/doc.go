@@ -84,15 +84,19 @@
 // What yaegi v0.16.1 does not do, even after the rewrites:
 //
 //   - Generics are partial: a generic function with several type
-//     parameters may fail to infer them (Map[T, U]); a global defined from
-//     an expression holding a call of a user's generic function fails (for
-//     min and max the session evaluates the value alone first, so
-//     x := max(a, b) - min(a, b) works, but not in var declarations or
-//     definitions of several names).
-//   - Range over functions (Go 1.23 iterators) is not supported, and
-//     neither are the generic functions of slices and maps that yaegi does
-//     not ship (slices.Max, maps.Keys, …); slices.Contains, slices.Sort
-//     and the like work.
+//     parameters may fail to infer them (Map[T, U]); one whose variadic
+//     parameter gets no argument fails to compile (slices.Insert(s, i),
+//     cmp.Or(x)); a generic function is not a value (cmp.Compare[int]). A
+//     global defined from an expression holding a generic call fails in
+//     yaegi; for `x := e` (one name) with a call of min, max, a function of
+//     cmp, slices or maps, or a generic function the session declared
+//     (genericCalls), the session evaluates e alone and declares x with the
+//     value's type when it is made of predeclared types, so that x can be
+//     passed to generic functions later.
+//   - cmp, slices and maps are yaegi's Go 1.22 sources with most functions
+//     replaced (see package stdgeneric): declared on plain slices and maps,
+//     without slices.Compare, and without Go 1.23's iterator functions:
+//     range over functions (Go 1.23 iterators) is not supported.
 //   - A three-clause for loop with closures whose body also assigns the
 //     loop variable keeps one variable for all iterations (pre-1.22).
 //   - Unexported fields of interpreted struct types print with an X prefix

@@ -14,7 +14,7 @@ import (
 func rewritten(t *testing.T, code string, user ...string) string {
 	t.Helper()
 	fset := token.NewFileSet()
-	gs, err := parseCell(fset, code, 1, cellFile)
+	gs, err := parseCell(fset, code, 1, cellFile, nil)
 	if err != nil {
 		t.Fatalf("%q: %v", code, err)
 	}

@@ -31,6 +31,7 @@ import (
 	"github.com/gohpc/gohpc/interp/internal/stackguard"
 	"github.com/gohpc/gohpc/interp/magic"
 	"github.com/gohpc/gohpc/interp/render"
+	"github.com/gohpc/gohpc/interp/stdgeneric"
 	"github.com/gohpc/gohpc/interp/symbols"
 	"github.com/gohpc/gohpc/kernel"
 )
@@ -102,8 +103,20 @@ type Session struct {
 
 // declared is a user's top-level declaration.
 type declared struct {
-	kind string // "var", "const", "type", "func"
-	text string // the declaration's source, for inspection and type redefinition
+	kind    string // "var", "const", "type", "func"
+	text    string // the declaration's source, for inspection and type redefinition
+	generic bool   // a func with type parameters
+}
+
+// genericFuncs names the generic functions the session declared.
+func (s *Session) genericFuncs() map[string]bool {
+	fs := map[string]bool{}
+	for name, d := range s.decls {
+		if d.generic {
+			fs[name] = true
+		}
+	}
+	return fs
 }
 
 // cellState is the running cell.
@@ -198,9 +211,15 @@ func (s *Session) reset() (err error) {
 		symbols.Symbols,
 		s.overrides(),
 		s.rtExports(),
+		stdgeneric.Exports(),
 	} {
 		if err := in.Use(ex); err != nil {
 			return fmt.Errorf("interp: loading symbols: %w", err)
+		}
+	}
+	for _, src := range stdgeneric.Sources {
+		if _, err := in.Compile(src); err != nil {
+			return fmt.Errorf("interp: generic standard packages: %w", err)
 		}
 	}
 	s.in, s.ctl = in, ctl
@@ -458,7 +477,7 @@ func (s *Session) Run(ctx context.Context, code string, firstLine int) (result a
 		firstLine = 1
 	}
 	fset := s.in.FileSet()
-	groups, err := parseCell(fset, code, firstLine, cellFile)
+	groups, err := parseCell(fset, code, firstLine, cellFile, s.genericFuncs())
 	if err != nil {
 		return nil, &compileError{err: err}
 	}
@@ -478,9 +497,10 @@ func (s *Session) Run(ctx context.Context, code string, firstLine int) (result a
 	return result, nil
 }
 
-// runGenericDefine runs `x := e` where e calls min or max: yaegi cannot
-// type a global from an expression holding a generic call, so e is
-// evaluated alone and its value assigned as magics' values are.
+// runGenericDefine runs `x := e` where e calls a generic function (see
+// genericCalls): yaegi cannot type a global from an expression holding a
+// generic call, so e is evaluated alone and its value assigned as magics'
+// values are.
 func (s *Session) runGenericDefine(ctx context.Context, g *group) error {
 	as := g.body.List[0].(*ast.AssignStmt)
 	name := as.Lhs[0].(*ast.Ident).Name
@@ -492,6 +512,14 @@ func (s *Session) runGenericDefine(ctx context.Context, g *group) error {
 	if !has || v == nil {
 		return errNotGeneric
 	}
+	// A variable declared with a source type ([]int) rather than defined
+	// from a native value can be passed to generic functions later.
+	if typ, ok := predeclaredTypeText(reflect.TypeOf(v)); ok {
+		if _, err := s.Run(ctx, "var "+name+" "+typ, 1); err != nil {
+			return err
+		}
+		return s.Assign(name, v, false)
+	}
 	if err := s.Assign(name, v, true); err != nil {
 		return err
 	}
@@ -502,6 +530,30 @@ func (s *Session) runGenericDefine(ctx context.Context, g *group) error {
 }
 
 var errNotGeneric = errors.New("interp: not a generic definition")
+
+// predeclaredTypeText returns t in Go syntax when it is built from
+// predeclared types only (int, []float64, map[string][]int, …).
+func predeclaredTypeText(t reflect.Type) (string, bool) {
+	switch t.Kind() {
+	case reflect.Slice, reflect.Array, reflect.Pointer, reflect.Map:
+		if t.Name() != "" {
+			return "", false
+		}
+		if t.Kind() == reflect.Map {
+			if _, ok := predeclaredTypeText(t.Key()); !ok {
+				return "", false
+			}
+		}
+		if _, ok := predeclaredTypeText(t.Elem()); !ok {
+			return "", false
+		}
+		return t.String(), true
+	case reflect.Struct, reflect.Interface, reflect.Func, reflect.Chan, reflect.UnsafePointer:
+		return "", false
+	}
+	// A basic kind: predeclared when it is named as its kind.
+	return t.String(), t.PkgPath() == "" && t.Name() == t.Kind().String()
+}
 
 // runGroup rewrites, compiles and runs one group.
 func (s *Session) runGroup(ctx context.Context, g *group, last bool) (v any, has bool, err error) {
@@ -771,6 +823,9 @@ func (s *Session) noteDecls(root ast.Node) {
 			case *ast.FuncDecl:
 				if d.Recv == nil {
 					add(d.Name.Name, "func", funcText(fset, d))
+					if dd := s.decls[s.userName(d.Name.Name)]; dd != nil && d.Type.TypeParams != nil {
+						dd.generic = true
+					}
 				} else if len(d.Recv.List) == 1 {
 					if t := s.userName(typeName(d.Recv.List[0].Type)); t != "" {
 						if _, seen := s.methodText[t+"."+d.Name.Name]; !seen {

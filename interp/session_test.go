@@ -133,3 +133,26 @@ func TestRecursionElsewhere(t *testing.T) {
 	}
 	mustRun(t, s, "1")
 }
+
+// TestGenericDefinitions: a variable defined from a generic call (the
+// standard generic packages, or the session's own generic functions) gets
+// its value, and can be passed to generic functions afterwards.
+func TestGenericDefinitions(t *testing.T) {
+	s := newSession(t)
+	cases := []struct{ code, want string }{
+		{"xs := []int{3, 1, 2}\nys := slices.Clone(xs)\nslices.Sort(ys)\nfmt.Sprint(xs, ys)", "[3 1 2] [1 2 3]"},
+		{"top := slices.Max(ys) * 10\ntop", "30"},
+		{"slices.Insert(ys, 0, top)", "[30 1 2 3]"},
+		{"func double[T int | float64](v []T) []T { out := make([]T, len(v)); for i, x := range v { out[i] = 2 * x }; return out }", ""},
+		{"zs := double(ys)\nslices.Reverse(zs)\nzs", "[6 4 2]"},
+		{"m := maps.Clone(map[string][]float64{\"a\": {1.5}})\nm[\"b\"] = nil\nlen(m)", "2"},
+		{"ws := double([]float64{0.5})\nws", "[1]"},
+		{"q := []string{\"b\", \"a\"}\nslices.SortFunc(q, func(a, b string) int { return cmp.Compare(a, b) })\nfmt.Sprint(q)", "[a b]"},
+	}
+	for _, c := range cases {
+		r := mustRun(t, s, c.code)
+		if r.result != c.want {
+			t.Errorf("%q: result %q, want %q", c.code, r.result, c.want)
+		}
+	}
+}
