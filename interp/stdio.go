@@ -198,6 +198,8 @@ type fdCapture struct {
 	wg      sync.WaitGroup
 	readers []*os.File
 	busy    atomic.Int32 // forwarders holding bytes they read but have not passed on
+
+	inFatalLine bool // keepFatal has copied the start of the fatal error line, not its end
 }
 
 // settle waits, at most limit, until the bytes written to fds 1 and 2 so
@@ -316,10 +318,22 @@ var fatalMarker = []byte("fatal error: ")
 // keepFatal copies a chunk read from fd 2 that holds the runtime's fatal
 // error line to the original stderr (the kernel's log) at once: the process
 // is about to die and will not live to publish the chunk to the cell. The
-// bytes it has not read yet are internal/lastwords's to save.
+// runtime writes the line in pieces ("fatal error: ", the reason, "\n"), so
+// the chunks after the marker are copied too, up to the end of the line.
+// The bytes the forwarder has not read yet are internal/lastwords's to save.
+// Only the stderr forwarder calls it.
 func (c *fdCapture) keepFatal(chunk []byte) {
-	if bytes.Contains(chunk, fatalMarker) {
-		c.origErr.Write(chunk)
+	rest := chunk
+	if i := bytes.Index(chunk, fatalMarker); i >= 0 {
+		c.inFatalLine = true
+		rest = chunk[i+len(fatalMarker):]
+	}
+	if !c.inFatalLine {
+		return
+	}
+	c.origErr.Write(chunk)
+	if bytes.IndexByte(rest, '\n') >= 0 {
+		c.inFatalLine = false
 	}
 }
 
