@@ -538,7 +538,10 @@ func runJob(args []string, opt MPIOptions) error {
 		ctx = h.ctx
 	}
 	outTail, errTail := &tailBuffer{max: 8 << 10}, &tailBuffer{max: 32 << 10}
-	cmd := exec.Command(args[0], args[1:]...)
+	// The launcher runs with SIGPIPE ignored: MPICH's mpiexec writes to the
+	// proxy of a rank that has just failed, and killed by SIGPIPE it would
+	// die before passing on the rank's error output.
+	cmd := exec.Command("/bin/sh", append([]string{"-c", `trap '' PIPE; exec "$@"`, "sh"}, args...)...)
 	cmd.Stdout = io.MultiWriter(opt.Stdout, outTail)
 	cmd.Stderr = io.MultiWriter(opt.Stderr, errTail)
 	// Processes left holding the output pipes must not keep Wait waiting.

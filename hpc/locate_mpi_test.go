@@ -220,7 +220,11 @@ func TestLocateMPIFailedJob(t *testing.T) {
 	stations := SyntheticStations(4, 1)
 	events, _ := SyntheticEvents(stations, 3, 0.05, 0, 1)
 	dir := t.TempDir()
-	failing := script(t, dir, "failing-worker", `echo "gohpc mpi-worker: job: the disk is on fire" >&2; exit 3`)
+	// The worker fails a moment after it starts, as a real one does after
+	// MPI_Init. A rank that exits within milliseconds of its launch can
+	// make MPICH's mpiexec fail on its own control socket first, and then
+	// only mpiexec's message reaches the user.
+	failing := script(t, dir, "failing-worker", `sleep 0.3; echo "gohpc mpi-worker: job: the disk is on fire" >&2; exit 3`)
 	for _, impl := range impls {
 		t.Run(impl, func(t *testing.T) {
 			var out syncBuffer
