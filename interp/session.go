@@ -65,6 +65,8 @@ type Session struct {
 	ctl     *runCtl
 	lastRun chan struct{}        // closed when the last exec's run has returned
 	decls   map[string]*declared // user's top-level names
+	// stdGenericLoaded: stdgeneric.Sources are compiled into the interpreter.
+	stdGenericLoaded bool
 	// methods lists the methods declared on each user type; varTypes the
 	// type name of variables when their declaration tells it.
 	methods    map[string][]string
@@ -217,12 +219,8 @@ func (s *Session) reset() (err error) {
 			return fmt.Errorf("interp: loading symbols: %w", err)
 		}
 	}
-	for _, src := range stdgeneric.Sources {
-		if _, err := in.Compile(src); err != nil {
-			return fmt.Errorf("interp: generic standard packages: %w", err)
-		}
-	}
 	s.in, s.ctl = in, ctl
+	s.stdGenericLoaded = false
 	s.nativeRebind()
 	if err := s.evalFile(prelude); err != nil {
 		return fmt.Errorf("interp: prelude: %w", err)
@@ -708,12 +706,30 @@ func voidCall(rw *rewriter, e ast.Expr) bool {
 }
 
 // compile compiles an AST under recover: yaegi panics on some inputs.
+// loadStdGeneric compiles stdgeneric's replacements into cmp, slices and
+// maps, once per interpreter, before the first code that mentions them:
+// about 3 ms that a session which never uses them does not pay at start.
+func (s *Session) loadStdGeneric() error {
+	s.stdGenericLoaded = true
+	for _, src := range stdgeneric.Sources {
+		if _, err := s.in.Compile(src); err != nil {
+			return fmt.Errorf("generic standard packages: %w", err)
+		}
+	}
+	return nil
+}
+
 func (s *Session) compile(root ast.Node) (prog *yaegi.Program, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			prog, err = nil, &compileError{err: fmt.Errorf("%v", r), internal: true}
 		}
 	}()
+	if !s.stdGenericLoaded && stdgeneric.Mentioned(root) {
+		if err := s.loadStdGeneric(); err != nil {
+			return nil, &compileError{err: err, internal: true}
+		}
+	}
 	before := s.ctl.frame.slots()
 	prog, err = s.in.CompileAST(root)
 	if err != nil {

@@ -8,7 +8,9 @@
 // generic function calling another one fails at run time (cmp.Less,
 // slices.DeleteFunc), and the sorting half of slices (Sort, Min, Max,
 // BinarySearch, …) is left out. Sources holds replacements compiled into the
-// same packages after yaegi's, so that they win:
+// same packages after yaegi's, so that they win; the session compiles them
+// before the first code that mentions one of the packages (Mentioned), so
+// that starting a session does not pay for them:
 //
 //   - every function is declared on plain slices and maps,
 //     func Clone[E any](s []E) []E rather than func Clone[S ~[]E, E any](s S) S,

@@ -2,8 +2,10 @@ package stdgeneric
 
 import (
 	_ "embed"
+	"go/ast"
 	"reflect"
 	"slices"
+	"strconv"
 
 	yaegi "github.com/traefik/yaegi/interp"
 )
@@ -23,6 +25,28 @@ var (
 // Sources are the replacement sources, to be compiled (in order) after the
 // standard library's symbols, whose Use compiles yaegi's own versions.
 var Sources = []string{cmpSource, slicesSource, mapsSource}
+
+// Mentioned reports whether the syntax tree n names cmp, slices or maps (an
+// identifier, or an import path), so that Sources must be compiled before it.
+func Mentioned(n ast.Node) bool {
+	found := false
+	ast.Inspect(n, func(n ast.Node) bool {
+		if found {
+			return false
+		}
+		switch n := n.(type) {
+		case *ast.Ident:
+			found = packages[n.Name]
+		case *ast.ImportSpec:
+			p, _ := strconv.Unquote(n.Path.Value)
+			found = packages[p]
+		}
+		return !found
+	})
+	return found
+}
+
+var packages = map[string]bool{"cmp": true, "maps": true, "slices": true}
 
 // Exports are the native helpers Sources import; Use them before compiling
 // Sources.

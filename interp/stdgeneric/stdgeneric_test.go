@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"go/parser"
+	"go/token"
 	"maps"
 	"math"
 	"slices"
@@ -270,6 +272,47 @@ func TestSortOrdered(t *testing.T) {
 	for _, tt := range tests {
 		if ok := stdgeneric.SortOrdered(tt.in); ok != tt.ok || fmt.Sprint(tt.in) != tt.want {
 			t.Errorf("SortOrdered(%T) = %v, leaving %v; want %v, %s", tt.in, ok, tt.in, tt.ok, tt.want)
+		}
+	}
+}
+
+func TestMentioned(t *testing.T) {
+	tests := []struct {
+		src  string
+		want bool
+	}{
+		{`package p; import "slices"`, true},
+		{`package p; import s "maps"`, true},
+		{`package p; import "slices"; var x, y = 1, 2`, true}, // names after the import
+		{`package p; func f() { _ = cmp.Less(1, 2) }`, true},
+		{`package p; import "fmt"; func f() { fmt.Println(sort.Ints) }`, false},
+		{`package p; var slicesOfBread = 1`, false},
+	}
+	for _, tt := range tests {
+		f, err := parser.ParseFile(token.NewFileSet(), "", tt.src, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := stdgeneric.Mentioned(f); got != tt.want {
+			t.Errorf("Mentioned(%q) = %v, want %v", tt.src, got, tt.want)
+		}
+	}
+}
+
+// TestLoadedAgainAfterReset: a reset interpreter gets the replacements too.
+func TestLoadedAgainAfterReset(t *testing.T) {
+	s, err := interp.New(interp.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for i := range 2 {
+		res, err := s.Execute(context.Background(), kernel.ExecuteRequest{Code: "slices.Max([]int{4, 9, 2})"}, discard{})
+		if err != nil || res.Value == nil || res.Value.Data["text/plain"] != "9" {
+			t.Fatalf("run %d: %v, %v", i, res.Value, err)
+		}
+		if err := s.Reset(); err != nil {
+			t.Fatal(err)
 		}
 	}
 }
