@@ -77,7 +77,9 @@
 // fresh copy of their variables per iteration (Go 1.22), top-level ones
 // running in a closure; go statements evaluate their arguments first and
 // recover in the new goroutine; make's sizes are checked; a user's own min,
-// max or clear is left alone.
+// max or clear is left alone; a range over a call of maps.Keys, Values,
+// All or slices.All, Values becomes the range over their argument it
+// stands for, and one over slices.Backward(e) a counted loop down e.
 //
 // # Language gaps
 //
@@ -94,9 +96,10 @@
 //     value's type when it is made of predeclared types, so that x can be
 //     passed to generic functions later.
 //   - cmp, slices and maps are yaegi's Go 1.22 sources with most functions
-//     replaced (see package stdgeneric): declared on plain slices and maps,
-//     without slices.Compare, and without Go 1.23's iterator functions:
-//     range over functions (Go 1.23 iterators) is not supported.
+//     replaced and Go 1.23's added (see package stdgeneric): declared on
+//     plain slices and maps, without slices.Compare. Range over functions
+//     is not supported, except over a call of maps.Keys, Values, All and
+//     slices.All, Values, Backward (rewritten).
 //   - A three-clause for loop with closures whose body also assigns the
 //     loop variable keeps one variable for all iterations (pre-1.22).
 //   - Unexported fields of interpreted struct types print with an X prefix

@@ -146,6 +146,15 @@ func (r *rewriter) stmtList(list []ast.Stmt, done map[ast.Node]bool) []ast.Stmt 
 func (r *rewriter) stmt(s ast.Stmt, done map[ast.Node]bool) ast.Stmt {
 	switch x := s.(type) {
 	case *ast.LabeledStmt:
+		if rs, ok := x.Stmt.(*ast.RangeStmt); ok {
+			r.iterRange(rs)
+		}
+		if rs, ok := x.Stmt.(*ast.RangeStmt); ok && r.backward(rs) != nil {
+			blk := r.backwardRange(rs)
+			x.Stmt = blk.List[1]
+			blk.List[1] = x
+			return blk
+		}
 		if rs, ok := x.Stmt.(*ast.RangeStmt); ok && r.intRange(rs) {
 			blk := r.rangeInt(rs)
 			// The label moves in with the loop: L: { …; for … } → { …; L: for … }.
@@ -154,6 +163,10 @@ func (r *rewriter) stmt(s ast.Stmt, done map[ast.Node]bool) ast.Stmt {
 			return blk
 		}
 	case *ast.RangeStmt:
+		r.iterRange(x)
+		if r.backward(x) != nil {
+			return r.backwardRange(x)
+		}
 		if r.intRange(x) {
 			return r.rangeInt(x)
 		}
@@ -164,6 +177,99 @@ func (r *rewriter) stmt(s ast.Stmt, done map[ast.Node]bool) ast.Stmt {
 		return r.goStmt(x, done)
 	}
 	return nil
+}
+
+// iterCall returns the call e makes of an iterator function of maps or
+// slices with one plain argument, as "maps.Keys", or "" for any other e.
+func (r *rewriter) iterCall(e ast.Expr) (*ast.CallExpr, string) {
+	call, ok := unparen(e).(*ast.CallExpr)
+	if !ok || len(call.Args) != 1 || call.Ellipsis.IsValid() {
+		return nil, ""
+	}
+	sel, ok := call.Fun.(*ast.SelectorExpr)
+	if !ok {
+		return nil, ""
+	}
+	pkg, ok := sel.X.(*ast.Ident)
+	if !ok || pkg.Obj != nil || r.user(pkg.Name) || (pkg.Name != "maps" && pkg.Name != "slices") {
+		return nil, ""
+	}
+	return call, pkg.Name + "." + sel.Sel.Name
+}
+
+// iterRange rewrites, in place, a range over a call of the iterator
+// functions of maps and slices (Go 1.23: yaegi cannot range over a
+// function) into the range over their argument it stands for:
+//
+//	for k := range maps.Keys(m)       → for k := range m
+//	for v := range maps.Values(m)     → for _, v := range m
+//	for k, v := range maps.All(m)     → for k, v := range m
+//	for i, v := range slices.All(s)   → for i, v := range s
+//	for v := range slices.Values(s)   → for _, v := range s
+//
+// A loop with two variables over a one-value iterator is left for yaegi to
+// refuse. slices.Backward is backwardRange's.
+func (r *rewriter) iterRange(rs *ast.RangeStmt) {
+	call, fn := r.iterCall(rs.X)
+	switch fn {
+	case "maps.All", "slices.All":
+		rs.X = call.Args[0]
+	case "maps.Keys":
+		if rs.Value == nil {
+			rs.X = call.Args[0]
+		}
+	case "maps.Values", "slices.Values":
+		if rs.Value == nil {
+			rs.X = call.Args[0]
+			if rs.Key != nil {
+				rs.Key, rs.Value = ident("_", rs.Key.Pos()), rs.Key
+			}
+		}
+	}
+}
+
+// backward returns the call of slices.Backward rs ranges over, or nil.
+func (r *rewriter) backward(rs *ast.RangeStmt) *ast.CallExpr {
+	if call, fn := r.iterCall(rs.X); fn == "slices.Backward" {
+		return call
+	}
+	return nil
+}
+
+// backwardRange rewrites a range over slices.Backward(e) as a counted loop
+// over e evaluated once:
+//
+//	{ __s := e; for __i := len(__s) - 1; __i >= 0; __i-- { i, v := __i, __s[__i]; body } }
+func (r *rewriter) backwardRange(rs *ast.RangeStmt) *ast.BlockStmt {
+	pos := rs.For
+	s, i := r.tmp("s"), r.tmp("i")
+	lit := func(v string) *ast.BasicLit { return &ast.BasicLit{ValuePos: pos, Kind: token.INT, Value: v} }
+	var lhs, rhs []ast.Expr
+	if rs.Key != nil {
+		lhs, rhs = append(lhs, rs.Key), append(rhs, ident(i, pos))
+	}
+	if rs.Value != nil {
+		lhs, rhs = append(lhs, rs.Value), append(rhs, &ast.IndexExpr{X: ident(s, pos), Lbrack: pos, Index: ident(i, pos), Rbrack: pos})
+	}
+	named := false
+	for _, e := range lhs {
+		named = named || !isBlank(e)
+	}
+	body := rs.Body
+	if named || (len(lhs) > 0 && rs.Tok == token.ASSIGN) {
+		body.List = append([]ast.Stmt{&ast.AssignStmt{Lhs: lhs, TokPos: pos, Tok: rs.Tok, Rhs: rhs}}, body.List...)
+	}
+	loop := &ast.ForStmt{
+		For:  pos,
+		Init: &ast.AssignStmt{Lhs: []ast.Expr{ident(i, pos)}, TokPos: pos, Tok: token.DEFINE, Rhs: []ast.Expr{&ast.BinaryExpr{X: &ast.CallExpr{Fun: ident("len", pos), Lparen: pos, Args: []ast.Expr{ident(s, pos)}, Rparen: pos}, OpPos: pos, Op: token.SUB, Y: lit("1")}}},
+		Cond: &ast.BinaryExpr{X: ident(i, pos), OpPos: pos, Op: token.GEQ, Y: lit("0")},
+		Post: &ast.IncDecStmt{X: ident(i, pos), TokPos: pos, Tok: token.DEC},
+		Body: body,
+	}
+	return &ast.BlockStmt{Lbrace: pos, List: []ast.Stmt{
+		&ast.AssignStmt{Lhs: []ast.Expr{ident(s, pos)}, TokPos: pos, Tok: token.DEFINE, Rhs: []ast.Expr{r.backward(rs).Args[0]}},
+		loop,
+	}, Rbrace: rs.Body.Rbrace}
 }
 
 // loopVars gives the variables a for statement declares a fresh copy in

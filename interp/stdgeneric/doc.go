@@ -25,6 +25,10 @@
 //     element types, and SortFunc, sort through package sort with an
 //     interpreted comparison.
 //
-// Go 1.23's iterator functions (slices.All, Values, Collect, Sorted,
-// maps.Keys, …) are not provided: yaegi cannot range over a function.
+// Go 1.23's iterator functions (slices.All, Values, Backward, Collect,
+// Sorted, Chunk, maps.Keys, Values, All, Insert, Collect, …) are provided,
+// returning plain func types (func(yield func(K) bool)), which are what
+// iter.Seq stands for; yaegi has no package iter. It cannot range over a
+// function either: the session rewrites a range over a call of the
+// iterators of maps and slices into a range over their argument.
 package stdgeneric

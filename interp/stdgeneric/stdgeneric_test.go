@@ -196,6 +196,146 @@ fmt.Sprint(i, ok)`, func() string {
 			i, ok := slices.BinarySearchFunc(p, 4, func(e pt, x int) int { return cmp.Compare(e.x, x) })
 			return fmt.Sprint(i, ok)
 		}},
+		// iterators
+		{`fmt.Sprint(slices.Sorted(maps.Keys(map[string]int{"b": 1, "a": 2, "c": 3})), slices.Sorted(maps.Values(map[string]int{"b": 1, "a": 2})))`,
+			func() string {
+				return fmt.Sprint(slices.Sorted(maps.Keys(map[string]int{"b": 1, "a": 2, "c": 3})), slices.Sorted(maps.Values(map[string]int{"b": 1, "a": 2})))
+			}},
+		{`fmt.Sprint(slices.Collect(slices.Values([]int{1, 2, 3})), slices.AppendSeq([]int{0}, slices.Values([]int{1, 2})))`,
+			func() string {
+				return fmt.Sprint(slices.Collect(slices.Values([]int{1, 2, 3})), slices.AppendSeq([]int{0}, slices.Values([]int{1, 2})))
+			}},
+		{`m := maps.Collect(slices.All([]string{"x", "y"}))
+d := map[int]string{5: "e"}
+maps.Insert(d, maps.All(m))
+fmt.Sprint(m, d)`, func() string {
+			m := maps.Collect(slices.All([]string{"x", "y"}))
+			d := map[int]string{5: "e"}
+			maps.Insert(d, maps.All(m))
+			return fmt.Sprint(m, d)
+		}},
+		{`fmt.Sprint(slices.SortedFunc(slices.Values([]int{1, 3, 2}), func(a, b int) int { return b - a }), slices.SortedStableFunc(slices.Values([]string{"bb", "a", "cc"}), func(a, b string) int { return len(a) - len(b) }))`,
+			func() string {
+				return fmt.Sprint(slices.SortedFunc(slices.Values([]int{1, 3, 2}), func(a, b int) int { return b - a }), slices.SortedStableFunc(slices.Values([]string{"bb", "a", "cc"}), func(a, b string) int { return len(a) - len(b) }))
+			}},
+		{`fmt.Sprint(slices.Sorted(slices.Values([]float64{2, nan, 1})))`,
+			func() string { return fmt.Sprint(slices.Sorted(slices.Values([]float64{2, nan, 1}))) }},
+		{`fmt.Sprint(slices.Collect(slices.Chunk([]int{1, 2, 3, 4, 5}, 2)))`,
+			func() string { return fmt.Sprint(slices.Collect(slices.Chunk([]int{1, 2, 3, 4, 5}, 2))) }},
+		{`slices.Chunk([]int{1}, 0)`, func() string { return fmt.Sprint(slices.Chunk([]int{1}, 0) == nil) }},
+		{`var out []string
+slices.Backward([]string{"a", "b", "c"})(func(i int, v string) bool { out = append(out, fmt.Sprint(i, v)); return i > 1 })
+fmt.Sprint(out)`, func() string {
+			var out []string
+			slices.Backward([]string{"a", "b", "c"})(func(i int, v string) bool { out = append(out, fmt.Sprint(i, v)); return i > 1 })
+			return fmt.Sprint(out)
+		}},
+		// range over the iterators (rewritten to ranges over their argument)
+		{`keys := []string{}
+for k := range maps.Keys(map[string]int{"b": 1, "a": 2}) {
+	keys = append(keys, k)
+}
+sum := 0
+for v := range maps.Values(map[string]int{"b": 1, "a": 2}) {
+	sum += v
+}
+pairs := 0
+for k, v := range maps.All(map[string]int{"b": 1, "a": 2}) {
+	pairs += len(k) * v
+}
+slices.Sort(keys)
+fmt.Sprint(keys, sum, pairs)`, func() string {
+			keys := []string{}
+			for k := range maps.Keys(map[string]int{"b": 1, "a": 2}) {
+				keys = append(keys, k)
+			}
+			sum := 0
+			for v := range maps.Values(map[string]int{"b": 1, "a": 2}) {
+				sum += v
+			}
+			pairs := 0
+			for k, v := range maps.All(map[string]int{"b": 1, "a": 2}) {
+				pairs += len(k) * v
+			}
+			slices.Sort(keys)
+			return fmt.Sprint(keys, sum, pairs)
+		}},
+		{`var got []string
+for i, v := range slices.All([]string{"x", "y", "z"}) {
+	if i == 2 {
+		break
+	}
+	got = append(got, v)
+}
+n := 0
+for v := range slices.Values([]int{1, 2, 3}) {
+	n += v
+}
+for range slices.Values([]int{1, 2}) {
+	n += 100
+}
+fmt.Sprint(got, n)`, func() string {
+			var got []string
+			for i, v := range slices.All([]string{"x", "y", "z"}) {
+				if i == 2 {
+					break
+				}
+				got = append(got, v)
+			}
+			n := 0
+			for v := range slices.Values([]int{1, 2, 3}) {
+				n += v
+			}
+			for range slices.Values([]int{1, 2}) {
+				n += 100
+			}
+			return fmt.Sprint(got, n)
+		}},
+		{`var fs []func() int
+outer:
+for i, v := range slices.Backward([]int{10, 20, 30}) {
+	for range 1 {
+		if v == 10 {
+			break outer
+		}
+	}
+	fs = append(fs, func() int { return i*100 + v })
+}
+res := []int{}
+for _, f := range fs {
+	res = append(res, f())
+}
+var sb strings.Builder
+for i := range slices.Backward(strings.Fields("a b c")) {
+	fmt.Fprint(&sb, i)
+}
+var j int
+for j = range slices.Backward([]int{7, 8}) {
+}
+fmt.Sprint(res, sb.String(), j)`, func() string {
+			var fs []func() int
+		outer:
+			for i, v := range slices.Backward([]int{10, 20, 30}) {
+				for range 1 {
+					if v == 10 {
+						break outer
+					}
+				}
+				fs = append(fs, func() int { return i*100 + v })
+			}
+			res := []int{}
+			for _, f := range fs {
+				res = append(res, f())
+			}
+			var sb strings.Builder
+			for i := range slices.Backward(strings.Fields("a b c")) {
+				fmt.Fprint(&sb, i)
+			}
+			var j int
+			for j = range slices.Backward([]int{7, 8}) {
+			}
+			return fmt.Sprint(res, sb.String(), j)
+		}},
 		// maps
 		{`m := map[string]int{"a": 1, "b": 2}
 c := maps.Clone(m)
