@@ -512,13 +512,13 @@ func (s *Session) runGenericDefine(ctx context.Context, g *group) error {
 	}
 	// A variable declared with a source type ([]int) rather than defined
 	// from a native value can be passed to generic functions later.
-	if typ, ok := predeclaredTypeText(reflect.TypeOf(v)); ok {
+	typ, declare := predeclaredTypeText(reflect.TypeOf(v))
+	if declare {
 		if _, err := s.Run(ctx, "var "+name+" "+typ, 1); err != nil {
 			return err
 		}
-		return s.Assign(name, v, false)
 	}
-	if err := s.Assign(name, v, true); err != nil {
+	if err := s.Assign(name, v, !declare); err != nil {
 		return err
 	}
 	if d, ok := s.decls[name]; ok {

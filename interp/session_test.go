@@ -155,4 +155,9 @@ func TestGenericDefinitions(t *testing.T) {
 			t.Errorf("%q: result %q, want %q", c.code, r.result, c.want)
 		}
 	}
+	// Inspection shows the definition the user wrote.
+	res := s.Inspect("ys", 2, 1)
+	if text, _ := res.Data["text/plain"].(string); !strings.Contains(text, "ys := slices.Clone(xs)") {
+		t.Errorf("inspect ys: %q", text)
+	}
 }
