@@ -26,6 +26,12 @@
 //     What a finished cell leaves in yaegi's global frame (temporaries, a
 //     redeclared variable's old value) is released (see globalFrame), so
 //     re-running a cell does not pile up memory.
+//   - A failed cell loses nothing. yaegi binds a cell's names as it
+//     compiles, so a compile error would leave them bound (to zero values,
+//     replacing the session's variables, functions and types of the same
+//     names); the session undoes that (symbolSnapshot). After a run that
+//     fails, a redeclared variable whose new slot still holds its zero value
+//     is bound to its old slot again (globalFrame.ran).
 //   - Any standard-library package can be imported in any cell, as can
 //     gonum, gonum/plot, hpc and display (interp/symbols). A package used
 //     without an import is imported automatically (fmt.Println needs no

@@ -46,6 +46,18 @@ type globalFrame struct {
 	keep      map[int]struct{} // slots of block variables at or above done
 	released  []int            // old slots of redeclared variables, to zero
 	mentioned map[string]bool  // names used in function bodies since their slot was made
+
+	// The redeclarations of the last compile, settled by ran once its
+	// program has run, and the symbols from before it.
+	pending     []redeclaration
+	pendingSnap *symbolSnapshot
+}
+
+// redeclaration is a variable a compile gave a new slot.
+type redeclaration struct {
+	name     string
+	old, new int
+	release  bool // the old slot can go once the program ran
 }
 
 func newGlobalFrame(in *yaegi.Interpreter) (*globalFrame, error) {
@@ -161,26 +173,62 @@ func (gf *globalFrame) slots() map[string]int {
 	return out
 }
 
-// compiled records a successful compile of root: before is slots() from
-// just before it. Variables root redeclared release their old slots unless
-// a function body mentioned them since those slots were made, or mentions
-// them in root.
-func (gf *globalFrame) compiled(root ast.Node, before map[string]int) {
+// compiled records a successful compile of root: before is slots() and snap
+// the symbols from just before it. Variables root redeclared release their
+// old slots once the program has run (see ran) unless a function body
+// mentioned them since those slots were made, or mentions them in root.
+func (gf *globalFrame) compiled(root ast.Node, before map[string]int, snap *symbolSnapshot) {
 	inBodies := namesInFuncBodies(root)
+	gf.pending, gf.pendingSnap = gf.pending[:0], snap
 	for name, i := range gf.slots() {
 		old, had := before[name]
 		switch {
 		case !had:
 			gf.mentioned[name] = inBodies[name]
 		case old != i:
-			if !gf.mentioned[name] && !inBodies[name] {
-				gf.released = append(gf.released, old)
-			}
+			gf.pending = append(gf.pending, redeclaration{name, old, i, !gf.mentioned[name] && !inBodies[name]})
 			gf.mentioned[name] = inBodies[name]
 		case inBodies[name]:
 			gf.mentioned[name] = true
 		}
 	}
+}
+
+// ran settles the redeclarations of the program that just ran: ok tells
+// whether it succeeded. After a failure, a redeclared variable whose new
+// slot still holds its zero value (its definition did not run: x := load()
+// panicked) is bound to its old slot again, keeping its value, as in Python
+// a failed x = load() leaves x alone. Otherwise the old slots that can go
+// are released. Call it only when the program is no longer running.
+func (gf *globalFrame) ran(ok bool) {
+	for _, r := range gf.pending {
+		if !ok && gf.pendingSnap != nil && gf.slotIsZero(r.new) {
+			gf.pendingSnap.restoreName(r.name)
+			gf.mentioned[r.name] = true // the old slot's users are unknown: keep it
+			continue
+		}
+		if r.release {
+			gf.released = append(gf.released, r.old)
+		}
+	}
+	gf.pending, gf.pendingSnap = gf.pending[:0], nil
+}
+
+// abandon forgets the pending redeclarations of a program still running
+// (interrupted in native code): their old slots are kept.
+func (gf *globalFrame) abandon() {
+	gf.pending, gf.pendingSnap = gf.pending[:0], nil
+}
+
+// slotIsZero reports whether slot i holds its type's zero value.
+func (gf *globalFrame) slotIsZero(i int) bool {
+	gf.lock.RLock()
+	defer gf.lock.RUnlock()
+	data := *gf.data
+	if i >= len(data) || !data[i].IsValid() {
+		return true
+	}
+	return data[i].IsZero()
 }
 
 // namesInFuncBodies returns the identifiers used in the bodies of root's

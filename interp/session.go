@@ -719,10 +719,16 @@ func (s *Session) loadStdGeneric() error {
 	return nil
 }
 
+// compile compiles root. A compile that fails leaves the session's symbols
+// as they were (see symbolSnapshot).
 func (s *Session) compile(root ast.Node) (prog *yaegi.Program, err error) {
+	var snap *symbolSnapshot
 	defer func() {
 		if r := recover(); r != nil {
 			prog, err = nil, &compileError{err: fmt.Errorf("%v", r), internal: true}
+		}
+		if err != nil && snap != nil {
+			snap.restore()
 		}
 	}()
 	if !s.stdGenericLoaded && stdgeneric.Mentioned(root) {
@@ -731,11 +737,12 @@ func (s *Session) compile(root ast.Node) (prog *yaegi.Program, err error) {
 		}
 	}
 	before := s.ctl.frame.slots()
+	snap = s.ctl.frame.snapshotSymbols(root)
 	prog, err = s.in.CompileAST(root)
 	if err != nil {
 		return nil, &compileError{err: err}
 	}
-	s.ctl.frame.compiled(root, before)
+	s.ctl.frame.compiled(root, before, snap)
 	return prog, nil
 }
 
@@ -769,17 +776,21 @@ func (s *Session) exec(ctx context.Context, prog *yaegi.Program) (reflect.Value,
 	select {
 	case <-done:
 		if ctx.Err() != nil {
+			s.ctl.frame.ran(false)
 			return res, ctx.Err()
 		}
 		if so := s.overflow.Swap(nil); so != nil && err == nil {
 			err = yaegi.Panic{Value: *so} // in a goroutine of native code
 		}
+		s.ctl.frame.ran(err == nil)
 		return res, err
 	case <-ctx.Done():
 		s.ctl.stop()
 		select {
 		case <-done:
+			s.ctl.frame.ran(false)
 		case <-time.After(stopGrace):
+			s.ctl.frame.abandon()
 			fmt.Fprintf(s.log, "interp: interrupted code still running after %v (blocked in native code)\n", stopGrace)
 		}
 		return reflect.Value{}, ctx.Err()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gohpc/gohpc/kernel"
 )
@@ -159,5 +160,75 @@ func TestGenericDefinitions(t *testing.T) {
 	res := s.Inspect("ys", 2, 1)
 	if text, _ := res.Data["text/plain"].(string); !strings.Contains(text, "ys := slices.Clone(xs)") {
 		t.Errorf("inspect ys: %q", text)
+	}
+}
+
+// TestFailedCompileLosesNothing: a cell that does not compile declares
+// nothing and leaves the session's variables, functions and types of the
+// same names as they were.
+func TestFailedCompileLosesNothing(t *testing.T) {
+	s := newSession(t)
+	mustRun(t, s, "data := []int{1, 2}\nfunc f() int { return 1 }\ntype P struct{ X int }\npv := P{3}\nfunc (p P) Get() int { return p.X }")
+	failing := []string{
+		"data := \"replaced\"\nundefinedFn()",
+		"data := 7\ndata = undefinedVar",
+		"func f() int { return undefinedThing }",
+		"type P struct{ X, Y int }\npv := P{1, undefinedZ}",
+		"func (p P) Get() int { return undefinedY }",
+		"fresh := 5\nundefinedFn()",
+	}
+	for _, code := range failing {
+		if r := runCell(t, s, code); r.err == nil || r.err.Name != "CompileError" {
+			t.Fatalf("%q: want a compile error, got %+v", code, r.err)
+		}
+	}
+	for code, want := range map[string]string{
+		"fmt.Sprint(data)": "[1 2]",
+		"f()":              "1",
+		"pv.Get()":         "3",
+		"fmt.Sprint(pv)":   "{3}",
+	} {
+		if r := mustRun(t, s, code); r.result != want {
+			t.Errorf("%s = %q after failed cells, want %q", code, r.result, want)
+		}
+	}
+	if r := runCell(t, s, "fresh"); r.err == nil {
+		t.Errorf("a failed cell declared fresh = %q", r.result)
+	}
+	// And the names can be declared again.
+	if r := mustRun(t, s, "data := \"new\"\ndata"); r.result != "new" {
+		t.Errorf("redeclared after the failures: %q", r.result)
+	}
+}
+
+// TestFailedRunKeepsRedeclaredValues: a cell that fails before its
+// redeclaration of a variable ran (data := load() panics, or is
+// interrupted) leaves the variable's old value, as Python leaves x after a
+// failed x = load(); what did run keeps its effect.
+func TestFailedRunKeepsRedeclaredValues(t *testing.T) {
+	s := newSession(t)
+	mustRun(t, s, "data := []int{5}\ncount := 42\nfunc load() []int { panic(\"no file\") }")
+	for _, code := range []string{
+		"data := load()",
+		"data := load()\nfmt.Println(len(data))",
+		"count := 7\npanic(\"after the definition\")",
+	} {
+		if r := runCell(t, s, code); r.err == nil {
+			t.Fatalf("%q did not fail", code)
+		}
+	}
+	for code, want := range map[string]string{"fmt.Sprint(data)": "[5]", "count": "7"} {
+		if r := mustRun(t, s, code); r.result != want {
+			t.Errorf("%s = %q, want %q", code, r.result, want)
+		}
+	}
+	// Interrupted while loading.
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if r := runCellCtx(t, ctx, s, "import \"time\"\ndata := func() []int { time.Sleep(time.Hour); return nil }()", newFakeOutput()); r.err == nil {
+		t.Fatal("the interrupted cell did not fail")
+	}
+	if r := mustRun(t, s, "fmt.Sprint(data)"); r.result != "[5]" {
+		t.Errorf("after an interrupted redefinition, data = %q", r.result)
 	}
 }
