@@ -104,6 +104,14 @@ class TestExecute(KernelTestCase):
         self.assertRegex(error_of(msgs)["evalue"].lower(), "recursion|stack|depth")
         self.run_ok("3")
 
+    def test_failed_cells_lose_nothing(self):
+        self.run_ok("kept1 := []int{1, 2}\nfunc kept2() int { return 2 }")
+        self.run_error('kept1 := "typo"\nundefinedFn()')                  # does not compile
+        self.run_error("func kept2() int { return undefinedThing }")
+        self.run_error('kept1 := func() []int { panic("no file") }()')       # fails while running
+        _, msgs = self.run_ok("fmt.Sprint(kept1, kept2())")
+        self.assertEqual(result_of(msgs), "[1 2] 2")
+
     def test_os_exit_refused(self):
         self.run_error('import "os"\nos.Exit(3)')
         self.run_ok("4")
