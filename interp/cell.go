@@ -33,8 +33,8 @@ type group struct {
 	file  *ast.File      // decl groups
 	body  *ast.BlockStmt // statement groups
 	src   string         // what was parsed, to parse again
-	// genericDefine marks a group of one statement `x := e` where e calls min
-	// or max inside a larger expression (see Session.runGenericDefine).
+	// genericDefine marks a group of one statement `x := e` where e calls a
+	// generic function (see genericCalls and Session.runGenericDefine).
 	genericDefine bool
 }
 
@@ -207,13 +207,15 @@ func parseCell(fset *token.FileSet, code string, firstLine int, file string, gen
 			return nil, err
 		}
 	}
-	gc := genericCalls{funcs: generics}
+	gc := genericCalls{funcs: maps.Clone(generics)}
+	if gc.funcs == nil {
+		gc.funcs = map[string]bool{}
+	}
 	for _, g := range gs {
 		if g.decl {
-			gc.funcs = withGenericFuncs(gc.funcs, g.file)
+			gc.declared(g.file)
 		}
 	}
-	genericDefine := gc.define
 	var out []*group
 	for _, g := range gs {
 		if g.decl || len(g.body.List) != len(g.items) {
@@ -227,12 +229,12 @@ func parseCell(fset *token.FileSet, code string, firstLine int, file string, gen
 		defined := map[string]bool{}
 		for i, st := range g.body.List {
 			names, values := definition(st)
-			if i > start && (indexesAny(values, defined) || genericDefine(st)) {
+			if i > start && (indexesAny(values, defined) || gc.define(st)) {
 				out = append(out, &group{items: g.items[start:i]})
 				start = i
 				defined = map[string]bool{}
 			}
-			if genericDefine(st) && i+1 < len(g.body.List) {
+			if gc.define(st) && i+1 < len(g.body.List) {
 				out = append(out, &group{items: g.items[start : i+1]})
 				start = i + 1
 				defined = map[string]bool{}
@@ -257,7 +259,7 @@ func parseCell(fset *token.FileSet, code string, firstLine int, file string, gen
 		}
 	}
 	for _, g := range out {
-		if !g.decl && len(g.body.List) == 1 && genericDefine(g.body.List[0]) {
+		if !g.decl && len(g.body.List) == 1 && gc.define(g.body.List[0]) {
 			g.genericDefine = true
 		}
 	}
@@ -320,28 +322,18 @@ type genericCalls struct {
 // genericPackages are the standard packages whose functions are generic.
 var genericPackages = map[string]bool{"cmp": true, "maps": true, "slices": true}
 
-// withGenericFuncs returns funcs (copied if it changes) with the generic
-// functions f declares added and the non-generic ones it declares removed.
-func withGenericFuncs(funcs map[string]bool, f *ast.File) map[string]bool {
-	copied := false
+// declared notes the functions f declares: generic ones are added to
+// funcs, others (a redeclaration without type parameters) removed.
+func (gc genericCalls) declared(f *ast.File) {
 	for _, d := range f.Decls {
-		fd, ok := d.(*ast.FuncDecl)
-		if !ok || fd.Recv != nil || (fd.Type.TypeParams != nil) == funcs[fd.Name.Name] {
-			continue
-		}
-		if !copied {
-			funcs, copied = maps.Clone(funcs), true
-			if funcs == nil {
-				funcs = map[string]bool{}
+		if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil {
+			if fd.Type.TypeParams != nil {
+				gc.funcs[fd.Name.Name] = true
+			} else {
+				delete(gc.funcs, fd.Name.Name)
 			}
 		}
-		if fd.Type.TypeParams != nil {
-			funcs[fd.Name.Name] = true
-		} else {
-			delete(funcs, fd.Name.Name)
-		}
 	}
-	return funcs
 }
 
 // is reports whether call calls a generic function.

@@ -2,7 +2,6 @@ package interp
 
 import (
 	"regexp"
-	"strings"
 
 	"github.com/gohpc/gohpc/kernel"
 )
@@ -37,12 +36,5 @@ func (s *Session) help(name string, detail int, out kernel.Output) []map[string]
 		out.Stream("stdout", "Object `"+name+"` not found.\n")
 		return nil
 	}
-	data := map[string]any{}
-	for k, v := range res.Data {
-		data[k] = v
-	}
-	if _, ok := data["text/plain"]; !ok {
-		data["text/plain"] = strings.TrimSpace(name)
-	}
-	return []map[string]any{{"source": "page", "data": data, "start": 0}}
+	return []map[string]any{{"source": "page", "data": res.Data, "start": 0}}
 }
